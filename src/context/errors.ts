@@ -1,0 +1,41 @@
+/**
+ * Base class of every error asyncwith creates for a runtime condition (a timeout, a closed
+ * queue, a failed request). Programmer mistakes are built-in `TypeError`s and `RangeError`s
+ * instead.
+ *
+ * Match on `code` rather than `instanceof`: two installed copies of asyncwith have two
+ * different classes, but the same codes.
+ *
+ * @example
+ * import { isAsyncWithError } from 'asyncwith/context'
+ *
+ * try {
+ *   await work()
+ * } catch (error) {
+ *   if (isAsyncWithError(error)) console.error(error.code)
+ * }
+ */
+export class AsyncWithError extends Error {
+  override readonly name: string = 'AsyncWithError'
+  /** A stable identifier such as `ASYNCWITH_TIMEOUT`; it never changes between versions. */
+  readonly code: string = 'ASYNCWITH_ERROR'
+}
+
+/**
+ * Tells whether `value` is an error created by asyncwith, by its `code`, so it also works
+ * across duplicate installs.
+ *
+ * @param value - Anything caught.
+ * @returns `true` when `value` is an `Error` whose `code` starts with `ASYNCWITH_`.
+ * @example
+ * import { isAsyncWithError } from 'asyncwith/context'
+ *
+ * isAsyncWithError(new Error('plain')) // false
+ */
+export function isAsyncWithError(value: unknown): value is AsyncWithError {
+  return (
+    value instanceof Error &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    (value as { code: string }).code.startsWith('ASYNCWITH_')
+  )
+}
