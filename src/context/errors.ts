@@ -33,9 +33,7 @@ export class AsyncWithError extends Error {
  * isAsyncWithError(new Error('plain')) // false
  */
 export function isAsyncWithError(value: unknown): value is AsyncWithError {
-  return (
-    value instanceof Error &&
-    typeof (value as { code?: unknown }).code === 'string' &&
-    (value as { code: string }).code.startsWith('ASYNCWITH_')
-  )
+  if (!(value instanceof Error)) return false
+  const code: unknown = (value as { code?: unknown }).code
+  return typeof code === 'string' && code.startsWith('ASYNCWITH_')
 }

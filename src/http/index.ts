@@ -1,0 +1,2 @@
+// Public entry of `asyncwith/http`: filled in by the http layer.
+export {}

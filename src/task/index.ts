@@ -1,0 +1,2 @@
+// Public entry of `asyncwith/task`: filled in by the task layer.
+export {}
