@@ -1,0 +1,85 @@
+/**
+ * The error `await using` throws when disposal fails while another error is already in
+ * flight: `error` is the one thrown while disposing, `suppressed` the one it displaced.
+ *
+ * This is the runtime's own `SuppressedError` where it has one (Node.js 24, current
+ * browsers), and a spec-shaped ponyfill elsewhere; the global is never patched. Code that
+ * down-levels `await using` (TypeScript, esbuild) creates its own look-alike on old runtimes,
+ * so test with {@link isSuppressedError} rather than `instanceof`.
+ *
+ * @example
+ * import { SuppressedError } from 'asyncwith/context'
+ *
+ * const error = new SuppressedError(new Error('close failed'), new Error('body failed'))
+ * console.log(error.error.message, '/', error.suppressed.message) // close failed / body failed
+ */
+export const SuppressedError: SuppressedErrorConstructor =
+  (globalThis as { SuppressedError?: SuppressedErrorConstructor }).SuppressedError ?? _ponyfill()
+
+function _ponyfill(): SuppressedErrorConstructor {
+  // A function rather than a class so that, like the built-in, it works with and without
+  // `new`; the spec defines `error` and `suppressed` as own non-enumerable properties.
+  function SuppressedError(
+    this: unknown,
+    error: unknown,
+    suppressed: unknown,
+    message?: string,
+  ): SuppressedError {
+    const self: SuppressedError =
+      this instanceof SuppressedError
+        ? (this as SuppressedError)
+        : Object.create((SuppressedError as unknown as { prototype: object }).prototype)
+    if (message !== undefined) {
+      Object.defineProperty(self, 'message', {
+        value: String(message),
+        writable: true,
+        configurable: true,
+      })
+    }
+    Object.defineProperty(self, 'error', { value: error, writable: true, configurable: true })
+    Object.defineProperty(self, 'suppressed', {
+      value: suppressed,
+      writable: true,
+      configurable: true,
+    })
+    // Gives the ponyfill a useful stack in V8, as a subclass of Error would have.
+    const capture = (Error as { captureStackTrace?: (target: object, ctor: Function) => void })
+      .captureStackTrace
+    if (capture) capture(self, SuppressedError)
+    else {
+      Object.defineProperty(self, 'stack', {
+        value: new Error(message).stack,
+        writable: true,
+        configurable: true,
+      })
+    }
+    return self
+  }
+  SuppressedError.prototype = Object.create(Error.prototype, {
+    constructor: { value: SuppressedError, writable: true, configurable: true },
+    name: { value: 'SuppressedError', writable: true, configurable: true },
+    message: { value: '', writable: true, configurable: true },
+  })
+  Object.setPrototypeOf(SuppressedError, Error)
+  return SuppressedError as unknown as SuppressedErrorConstructor
+}
+
+/**
+ * Tells whether `value` is a `SuppressedError`, whoever made it: the runtime, this
+ * library's ponyfill, or a compiler's helper for down-levelled `await using`.
+ *
+ * @param value - Anything caught.
+ * @returns `true` for an `Error` named `SuppressedError` that has `error` and `suppressed`.
+ * @example
+ * import { isSuppressedError, SuppressedError } from 'asyncwith/context'
+ *
+ * isSuppressedError(new SuppressedError(1, 2)) // true
+ */
+export function isSuppressedError(value: unknown): value is SuppressedError {
+  return (
+    value instanceof Error &&
+    value.name === 'SuppressedError' &&
+    'error' in value &&
+    'suppressed' in value
+  )
+}
