@@ -1,4 +1,4 @@
-import { _enter } from './_entered.js'
+import { _enter, _isContextManager } from './_entered.js'
 import { asyncDisposeSymbol } from './_symbols.js'
 import type { AsyncContextManager } from './async-context-manager.js'
 
@@ -45,14 +45,27 @@ export function enter<D extends AsyncDisposable | Disposable>(
 export async function enter(
   manager: AsyncContextManager<unknown> | AsyncDisposable | Disposable,
 ): Promise<EnteredContext<unknown>> {
+  if (_isContextManager(manager)) return new _EnteredManager(manager, await manager.enter())
   const entered = await _enter(manager, '`manager`')
-  let exited = false
-  return {
-    value: entered.value,
-    async [asyncDisposeSymbol]() {
-      if (exited) return
-      exited = true
-      await entered.exit(undefined)
-    },
+  return new _EnteredManager(
+    { enter: async () => entered.value, exit: entered.exit },
+    entered.value,
+  )
+}
+
+class _EnteredManager<T> implements EnteredContext<T> {
+  #manager: AsyncContextManager<unknown> | undefined
+  readonly value: T
+
+  constructor(manager: AsyncContextManager<unknown>, value: T) {
+    this.#manager = manager
+    this.value = value
+  }
+
+  async [asyncDisposeSymbol](): Promise<void> {
+    const manager = this.#manager
+    if (manager === undefined) return
+    this.#manager = undefined
+    await manager.exit(undefined)
   }
 }

@@ -1,4 +1,4 @@
-import { _enter } from './_entered.js'
+import { _enter, _isContextManager } from './_entered.js'
 import type { AsyncContextManager, CanSuppress, EnterValue } from './async-context-manager.js'
 
 /**
@@ -57,16 +57,43 @@ export function withContext<D extends AsyncDisposable | Disposable, R>(
   resource: D,
   body: (value: D) => R | PromiseLike<R>,
 ): Promise<R>
-export async function withContext(
+export function withContext(
   manager: AsyncContextManager<unknown> | AsyncDisposable | Disposable,
   body: (value: unknown) => unknown,
 ): Promise<unknown> {
   if (typeof body !== 'function') {
-    throw new TypeError(
-      `Expected \`body\` to be a function, got \`${String(body)}\` (${typeof body})`,
+    return Promise.reject(
+      new TypeError(`Expected \`body\` to be a function, got \`${String(body)}\` (${typeof body})`),
     )
   }
-  const entered = await _enter(manager, '`manager`')
+  if (_isContextManager(manager)) return _withManager(manager, body)
+  return _withEntered(manager, body)
+}
+
+// The common case, kept free of wrappers: it costs the same awaits as the hand-written
+// try/finally it replaces.
+async function _withManager(
+  manager: AsyncContextManager<unknown>,
+  body: (value: unknown) => unknown,
+): Promise<unknown> {
+  const value = await manager.enter()
+  let result: unknown
+  try {
+    result = body(value)
+    if (_isThenable(result)) result = await result
+  } catch (error) {
+    if (await manager.exit({ error })) return undefined
+    throw error
+  }
+  await manager.exit(undefined)
+  return result
+}
+
+async function _withEntered(
+  resource: AsyncDisposable | Disposable,
+  body: (value: unknown) => unknown,
+): Promise<unknown> {
+  const entered = await _enter(resource, '`manager`')
   let result: unknown
   try {
     result = await body(entered.value)
@@ -76,4 +103,12 @@ export async function withContext(
   }
   await entered.exit(undefined)
   return result
+}
+
+function _isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
 }
