@@ -7,12 +7,12 @@
  * different classes, but the same codes.
  *
  * @example
- * import { isAsyncWithError } from 'asyncwith/context'
+ * import { AsyncWithError, isAsyncWithError } from 'asyncwith/context'
  *
  * try {
- *   await work()
+ *   throw new AsyncWithError('Something asynchronous went wrong')
  * } catch (error) {
- *   if (isAsyncWithError(error)) console.error(error.code)
+ *   if (isAsyncWithError(error)) console.log(error.code) // ASYNCWITH_ERROR
  * }
  */
 export class AsyncWithError extends Error {
