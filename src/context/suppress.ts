@@ -13,8 +13,8 @@ export type ErrorMatcher =
  * `undefined`.
  *
  * A matcher is an error class, tested with `instanceof`, or a predicate called with the
- * thrown value. (A function counts as a class when it is `Error`, extends `Error`, or is
- * written with `class` syntax.) With no matchers nothing is suppressed.
+ * thrown value. (A function counts as a class when it is written with `class` syntax, is a built-in
+ * constructor, or has a prototype inheriting from `Error`.) With no matchers nothing is suppressed.
  *
  * As in Python 3.12, an `AggregateError` that does not match as a whole is split: the
  * matching errors inside it (at any depth) are removed, and if any remain, a new
@@ -53,17 +53,24 @@ function _toTest(matcher: ErrorMatcher, index: number): (error: unknown) => bool
     )
   }
   if (_isClass(matcher)) return (error) => error instanceof matcher
-  return (error) => Boolean((matcher as (error: unknown) => boolean)(error))
+  return (error) => {
+    const verdict: unknown = (matcher as (error: unknown) => unknown)(error)
+    if (typeof (verdict as PromiseLike<unknown> | null)?.then === 'function') {
+      throw new TypeError(
+        `Expected matcher ${index} to return a boolean, got a promise; suppress predicates must be synchronous`,
+      )
+    }
+    return Boolean(verdict)
+  }
 }
 
+// Classes and built-in constructors (from any realm) have a non-writable `prototype`; plain
+// functions have a writable one and arrow functions none. Old-style constructor functions
+// are recognised by a prototype inheriting from Error.
 function _isClass(fn: Function): boolean {
-  const prototype: unknown = fn.prototype
-  if (typeof prototype !== 'object' || prototype === null) return false
-  return (
-    fn === Error ||
-    prototype instanceof Error ||
-    /^class[\s{]/.test(Function.prototype.toString.call(fn))
-  )
+  const descriptor = Object.getOwnPropertyDescriptor(fn, 'prototype')
+  if (descriptor === undefined) return false
+  return descriptor.writable === false || fn.prototype instanceof Error
 }
 
 /**

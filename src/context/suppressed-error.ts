@@ -18,41 +18,25 @@ export const SuppressedError: SuppressedErrorConstructor =
 
 function _ponyfill(): SuppressedErrorConstructor {
   // A function rather than a class so that, like the built-in, it works with and without
-  // `new`; the spec defines `error` and `suppressed` as own non-enumerable properties.
+  // `new`. `Reflect.construct` gives a genuine error object (with the internal error slot and
+  // a stack), and `error` and `suppressed` are own non-enumerable properties, as specified.
   function SuppressedError(
     this: unknown,
     error: unknown,
     suppressed: unknown,
     message?: string,
   ): SuppressedError {
-    const self: SuppressedError =
-      this instanceof SuppressedError
-        ? (this as SuppressedError)
-        : Object.create((SuppressedError as unknown as { prototype: object }).prototype)
-    if (message !== undefined) {
-      Object.defineProperty(self, 'message', {
-        value: String(message),
-        writable: true,
-        configurable: true,
-      })
-    }
+    const self: SuppressedError = Reflect.construct(
+      Error,
+      message === undefined ? [] : [message],
+      new.target ?? SuppressedError,
+    )
     Object.defineProperty(self, 'error', { value: error, writable: true, configurable: true })
     Object.defineProperty(self, 'suppressed', {
       value: suppressed,
       writable: true,
       configurable: true,
     })
-    // Gives the ponyfill a useful stack in V8, as a subclass of Error would have.
-    const capture = (Error as { captureStackTrace?: (target: object, ctor: Function) => void })
-      .captureStackTrace
-    if (capture) capture(self, SuppressedError)
-    else {
-      Object.defineProperty(self, 'stack', {
-        value: new Error(message).stack,
-        writable: true,
-        configurable: true,
-      })
-    }
     return self
   }
   SuppressedError.prototype = Object.create(Error.prototype, {

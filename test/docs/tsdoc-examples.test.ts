@@ -44,7 +44,9 @@ function extract(path: string): Example[] {
   return examples
 }
 
-const examples = layers.flatMap((layer) => [...sourceFiles(join(root, 'src', layer))].flatMap(extract))
+const examples = layers.flatMap((layer) =>
+  [...sourceFiles(join(root, 'src', layer))].flatMap(extract),
+)
 
 describe('TSDoc @example blocks', () => {
   mkdirSync(outDir, { recursive: true })
