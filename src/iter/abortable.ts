@@ -1,0 +1,60 @@
+import { callReturn, noop, openIterator, raceNext, validateSignal } from './_concurrent-shared.js'
+import type { Operator } from './_types.js'
+
+/**
+ * Ends the iteration when `signal` aborts: the pending or next `next()` rejects with
+ * `signal.reason`, unchanged. Use it for sources that take no signal of their own.
+ *
+ * An abort while a `next()` waits rejects it at once and calls the source's `return()` once
+ * without awaiting it (a source stuck in an `await` cannot finish closing before that `await`
+ * settles). An abort between values is seen by the next `next()`, which closes the source and
+ * awaits its `return()` before rejecting. If `signal` is already aborted, the first `next()`
+ * rejects without opening the source. The abort listener exists only while a `next()` waits.
+ *
+ * @param signal - The signal that ends the iteration.
+ * @returns An operator that passes values through unchanged until the abort.
+ * @throws `TypeError` at once when `signal` is not an `AbortSignal`.
+ * @example
+ * import { abortable } from 'asyncwith/iter'
+ *
+ * const controller = new AbortController()
+ * try {
+ *   for await (const n of abortable<number>(controller.signal)([1, 2, 3])) {
+ *     if (n === 2) controller.abort()
+ *     console.log(n) // 1, 2
+ *   }
+ * } catch (error) {
+ *   console.log((error as Error).name) // 'AbortError'
+ * }
+ */
+export function abortable<T>(signal: AbortSignal): Operator<T, T> {
+  if (signal === undefined) {
+    throw new TypeError('Expected `signal` to be an AbortSignal, got `undefined` (undefined)')
+  }
+  validateSignal(signal)
+  return async function* abortableIterator(source) {
+    if (signal.aborted) throw signal.reason
+    const iterator = openIterator(source)
+    let state = 'open' as 'open' | 'ended' | 'aborted'
+    try {
+      while (true) {
+        if (signal.aborted) throw signal.reason
+        let result: IteratorResult<T>
+        try {
+          result = await raceNext(iterator, undefined, undefined, signal)
+        } catch (error) {
+          state = signal.aborted && error === signal.reason ? 'aborted' : 'ended'
+          throw error
+        }
+        if (result.done) {
+          state = 'ended'
+          return
+        }
+        yield result.value
+      }
+    } finally {
+      if (state === 'aborted') callReturn(iterator).catch(noop)
+      else if (state === 'open') await callReturn(iterator)
+    }
+  }
+}

@@ -1,0 +1,536 @@
+import { EMPTY, Ring } from './_concurrent-ring.js'
+import {
+  callReturn,
+  DONE,
+  describeValue,
+  openIterator,
+  validateFunction,
+  validateLimit,
+  validateSignal,
+} from './_concurrent-shared.js'
+import type { AnyIterable, Operator } from './_types.js'
+import { DEFAULT_CONCURRENCY } from './default-concurrency.js'
+
+/** What a concurrent callback receives besides the value. */
+export interface ConcurrentContext {
+  /** The position of the value in the source, from 0. */
+  readonly index: number
+  /**
+   * Aborts when this work is no longer wanted: the consumer stopped (`break`, `return()`,
+   * a throw), another callback failed, the source threw, or `options.signal` aborted. Pass it
+   * on (`fetch(url, { signal })`) so in-flight work stops early. Its `reason` is the error
+   * that ended the iteration, `options.signal`'s reason, or an `AbortError` `DOMException`
+   * when the consumer stopped. It never aborts for a callback that already finished, and it
+   * is created only when read, so callbacks that ignore it cost nothing.
+   */
+  readonly signal: AbortSignal
+}
+
+/** Options of {@link mapConcurrent}. */
+export interface MapConcurrentOptions {
+  /**
+   * How many callbacks may run at once: a positive integer or `Infinity`.
+   * @defaultValue {@link DEFAULT_CONCURRENCY} (16)
+   */
+  readonly concurrency?: number
+  /**
+   * `true` yields results in input order; `false` yields them as they complete.
+   * @defaultValue true
+   */
+  readonly ordered?: boolean
+  /**
+   * The most results that may be running or finished-but-not-yet-consumed at once, as in
+   * p-map: when it is reached, nothing more is pulled from the source until the consumer
+   * takes a result. A positive integer or `Infinity`, at least `concurrency`.
+   * @defaultValue the `concurrency`
+   */
+  readonly backpressure?: number
+  /**
+   * Ends the iteration: the pending or next `next()` rejects with `signal.reason` unchanged,
+   * after every in-flight callback settled.
+   */
+  readonly signal?: AbortSignal
+}
+
+const IDLE = 0
+const RUNNING = 1
+const CLOSING = 2
+const CLOSED = 3
+
+interface Slot<U> {
+  context: Context | undefined
+  readonly fulfilled: (value: U) => void
+  readonly rejected: (error: unknown) => void
+}
+
+/** The context object handed to a callback; its signal is created only when read. */
+class Context implements ConcurrentContext {
+  readonly index: number
+  /** @internal */
+  _owner: MapConcurrentIterator<any, any> | undefined
+  /** @internal */
+  _controller: AbortController | undefined = undefined
+
+  constructor(index: number, owner: MapConcurrentIterator<any, any>) {
+    this.index = index
+    this._owner = owner
+  }
+
+  get signal(): AbortSignal {
+    let controller = this._controller
+    if (controller === undefined) {
+      controller = new AbortController()
+      this._controller = controller
+      const owner = this._owner
+      if (owner !== undefined) owner._adopt(this, controller)
+    }
+    return controller.signal
+  }
+}
+
+/**
+ * The iterator behind {@link mapConcurrent}: an explicit state machine so that the hot path
+ * (a value arrives, a callback settles, a consumer waits) allocates as little as possible.
+ */
+class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
+  readonly #fn: (value: T, context: ConcurrentContext) => U | PromiseLike<U>
+  readonly #concurrency: number
+  readonly #backpressure: number
+  readonly #ordered: boolean
+  readonly #signal: AbortSignal | undefined
+  #source: AnyIterable<T> | undefined
+  #iterator: AsyncIterator<T> | undefined = undefined
+
+  #state = IDLE
+  /** The source finished or threw: it must not be closed. */
+  #sourceEnded = false
+  #pulling = false
+  /** Values taken from the source (the next input index). */
+  #started = 0
+  /** Results handed to the consumer (the next key to yield). */
+  #consumed = 0
+  /** Completion counter, the ring key in unordered mode. */
+  #completions = 0
+  #inFlight = 0
+  readonly #ring: Ring<U>
+  /**
+   * Pending `next()` calls, in call order: the first one in `#resolve`/`#reject` (the usual
+   * case: `for await` has one at a time), any later ones in the arrays.
+   */
+  #waiting = 0
+  #resolve: ((result: IteratorResult<U>) => void) | undefined = undefined
+  #reject: ((error: unknown) => void) | undefined = undefined
+  readonly #resolvers: Array<(result: IteratorResult<U>) => void> = []
+  readonly #rejecters: Array<(error: unknown) => void> = []
+  /** The one executor every waiting `next()` uses, so waiting allocates no closure. */
+  readonly #enqueue = (
+    resolve: (result: IteratorResult<U>) => void,
+    reject: (error: unknown) => void,
+  ): void => {
+    if (this.#waiting++ === 0) {
+      this.#resolve = resolve
+      this.#reject = reject
+    } else {
+      this.#resolvers.push(resolve)
+      this.#rejecters.push(reject)
+    }
+  }
+
+  /** Settles the oldest waiting `next()`. */
+  #settleWaiter(result: IteratorResult<U> | undefined, error?: unknown): void {
+    const resolve = this.#resolve!
+    const reject = this.#reject!
+    if (--this.#waiting === 0) {
+      this.#resolve = undefined
+      this.#reject = undefined
+    } else {
+      this.#resolve = this.#resolvers.shift()
+      this.#reject = this.#rejecters.shift()
+    }
+    if (result !== undefined) resolve(result)
+    else reject(error)
+  }
+  /** Free settlement handlers, one pair per concurrency slot ever used. */
+  readonly #slots: Slot<U>[] = []
+
+  /** Contexts whose signal was read and whose callback is still running. */
+  readonly #live = new Set<Context>()
+  #aborted = false
+  #abortReason: unknown = undefined
+  /** The failure that ended the iteration, until a `next()` or `return()` reports it. */
+  #failure: { error: unknown } | undefined = undefined
+  #returnPromise: Promise<unknown> | undefined = undefined
+  #returnError: { error: unknown } | undefined = undefined
+  #closeWaiters: Array<() => void> = []
+
+  constructor(
+    source: AnyIterable<T>,
+    fn: (value: T, context: ConcurrentContext) => U | PromiseLike<U>,
+    options: Resolved,
+  ) {
+    this.#source = source
+    this.#fn = fn
+    this.#concurrency = options.concurrency
+    this.#backpressure = options.backpressure
+    this.#ordered = options.ordered
+    this.#signal = options.signal
+    this.#ring = new Ring<U>(Math.min(options.backpressure, 1024))
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  next(): Promise<IteratorResult<U>> {
+    const state = this.#state
+    if (state === RUNNING) {
+      if (this.#waiting === 0) {
+        const value = this.#ring.take(this.#consumed)
+        if (value !== EMPTY) {
+          this.#consumed++
+          this.#fill()
+          return Promise.resolve({ done: false, value })
+        }
+        if (this.#sourceEnded && this.#inFlight === 0) {
+          this.#finish()
+          return Promise.resolve(DONE)
+        }
+      }
+      return new Promise(this.#enqueue)
+    }
+    if (state === IDLE) return this.#begin()
+    if (state === CLOSING) {
+      return new Promise(this.#enqueue)
+    }
+    const failure = this.#failure
+    if (failure !== undefined) {
+      this.#failure = undefined
+      return Promise.reject(failure.error)
+    }
+    return Promise.resolve(DONE)
+  }
+
+  return(value?: unknown): Promise<IteratorResult<U>> {
+    const done = { done: true as const, value: value as U }
+    if (this.#state === IDLE) {
+      this.#state = CLOSED
+      this.#source = undefined
+      return Promise.resolve(done)
+    }
+    if (this.#state === RUNNING) this.#close(undefined, true)
+    return new Promise<IteratorResult<U>>((resolve, reject) => {
+      const settle = () => {
+        const failure = this.#failure ?? this.#returnError
+        this.#failure = undefined
+        this.#returnError = undefined
+        if (failure !== undefined) reject(failure.error)
+        else resolve(done)
+      }
+      if (this.#state === CLOSED) settle()
+      else this.#closeWaiters.push(settle)
+    })
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<U>> {
+    try {
+      await this.return()
+    } catch {
+      // The error thrown in replaces a failure from closing, as in a generator's `finally`.
+    }
+    throw error
+  }
+
+  /** @internal Registers a context whose signal was just read. */
+  _adopt(context: Context, controller: AbortController): void {
+    if (this.#aborted) controller.abort(this.#abortReason)
+    else this.#live.add(context)
+  }
+
+  #begin(): Promise<IteratorResult<U>> {
+    const signal = this.#signal
+    if (signal?.aborted) {
+      this.#state = CLOSED
+      this.#source = undefined
+      return Promise.reject(signal.reason)
+    }
+    const source = this.#source!
+    this.#source = undefined
+    try {
+      this.#iterator = openIterator(source)
+    } catch (error) {
+      this.#state = CLOSED
+      return Promise.reject(error)
+    }
+    this.#state = RUNNING
+    signal?.addEventListener('abort', this.#onAbort)
+    const promise = new Promise<IteratorResult<U>>(this.#enqueue)
+    this.#fill()
+    return promise
+  }
+
+  /** Pulls from the source while a slot is free. */
+  #fill(): void {
+    if (
+      this.#pulling ||
+      this.#sourceEnded ||
+      this.#state !== RUNNING ||
+      this.#inFlight >= this.#concurrency ||
+      this.#started - this.#consumed >= this.#backpressure
+    ) {
+      return
+    }
+    this.#pulling = true
+    let promise: PromiseLike<IteratorResult<T>> | IteratorResult<T>
+    try {
+      promise = this.#iterator!.next()
+    } catch (error) {
+      this.#onSourceError(error)
+      return
+    }
+    if (typeof (promise as PromiseLike<unknown>).then === 'function') {
+      ;(promise as PromiseLike<IteratorResult<T>>).then(this.#onSourceResult, this.#onSourceError)
+    } else {
+      Promise.resolve(promise).then(this.#onSourceResult, this.#onSourceError)
+    }
+  }
+
+  readonly #onSourceResult = (result: IteratorResult<T>): void => {
+    this.#pulling = false
+    if (result.done) {
+      this.#sourceEnded = true
+      if (this.#state === RUNNING) this.#drain()
+      else this.#maybeClosed()
+      return
+    }
+    if (this.#state !== RUNNING) return
+    this.#start(result.value)
+    this.#fill()
+  }
+
+  readonly #onSourceError = (error: unknown): void => {
+    this.#pulling = false
+    this.#sourceEnded = true
+    if (this.#state === RUNNING) this.#close({ error }, false)
+    else this.#maybeClosed()
+  }
+
+  readonly #onAbort = (): void => {
+    if (this.#state === RUNNING) this.#close({ error: this.#signal!.reason }, true)
+  }
+
+  #start(value: T): void {
+    const context = new Context(this.#started++, this)
+    this.#inFlight++
+    let result: U | PromiseLike<U>
+    try {
+      result = this.#fn(value, context)
+    } catch (error) {
+      this.#settled(context, undefined, { error })
+      return
+    }
+    if (
+      result !== null &&
+      (typeof result === 'object' || typeof result === 'function') &&
+      typeof (result as PromiseLike<U>).then === 'function'
+    ) {
+      // Settlement handlers are made once per concurrency slot, not once per item.
+      const slot = this.#slots.pop() ?? this.#makeSlot()
+      slot.context = context
+      ;(result as PromiseLike<U>).then(slot.fulfilled, slot.rejected)
+    } else {
+      this.#settled(context, result as U, undefined)
+    }
+  }
+
+  #makeSlot(): Slot<U> {
+    const slot: Slot<U> = {
+      context: undefined,
+      fulfilled: (value: U) => {
+        const context = slot.context!
+        slot.context = undefined
+        this.#slots.push(slot)
+        this.#settled(context, value, undefined)
+      },
+      rejected: (error: unknown) => {
+        const context = slot.context!
+        slot.context = undefined
+        this.#slots.push(slot)
+        this.#settled(context, undefined, { error })
+      },
+    }
+    return slot
+  }
+
+  #settled(context: Context, value: U | undefined, failure: { error: unknown } | undefined): void {
+    this.#inFlight--
+    context._owner = undefined
+    if (context._controller !== undefined) this.#live.delete(context)
+    if (this.#state !== RUNNING) {
+      // Closing: results are dropped and later errors were already superseded.
+      this.#maybeClosed()
+      return
+    }
+    if (failure !== undefined) {
+      this.#close(failure, true)
+      return
+    }
+    const key = this.#ordered ? context.index : this.#completions++
+    if (key === this.#consumed && this.#waiting > 0) {
+      // The hot path: someone is waiting for exactly this result.
+      this.#consumed++
+      this.#settleWaiter({ done: false, value: value as U })
+      if (this.#waiting > 0 || this.#sourceEnded) this.#drain()
+      else this.#fill()
+      return
+    }
+    this.#ring.set(key, value as U, this.#consumed)
+    this.#drain()
+  }
+
+  /** Hands ready results to waiting consumers, then ends the iteration if nothing is left. */
+  #drain(): void {
+    while (this.#waiting > 0) {
+      const value = this.#ring.take(this.#consumed)
+      if (value === EMPTY) break
+      this.#consumed++
+      this.#settleWaiter({ done: false, value })
+    }
+    if (this.#sourceEnded && this.#inFlight === 0 && !this.#ring.has(this.#consumed)) {
+      if (this.#waiting > 0) this.#finish()
+    } else {
+      this.#fill()
+    }
+  }
+
+  /** Normal end: the source finished and every result was taken. */
+  #finish(): void {
+    this.#state = CLOSED
+    this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#iterator = undefined
+    while (this.#waiting > 0) this.#settleWaiter(DONE)
+  }
+
+  /**
+   * Ends early: records `failure` (if any), aborts every live callback, closes the source
+   * when `closeSource` and it did not end by itself, and settles once all of it settled.
+   */
+  #close(failure: { error: unknown } | undefined, closeSource: boolean): void {
+    this.#state = CLOSING
+    this.#failure = failure
+    this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#aborted = true
+    // Abort reason: the failure itself, the outer signal's reason, or a plain AbortError.
+    this.#abortReason = failure?.error
+    const live = [...this.#live]
+    this.#live.clear()
+    for (const context of live) context._controller!.abort(this.#abortReason)
+    this.#ring.clear()
+    if (closeSource && !this.#sourceEnded && this.#iterator !== undefined) {
+      const isReturn = failure === undefined
+      this.#returnPromise = callReturn(this.#iterator).then(
+        () => {
+          this.#returnPromise = undefined
+          this.#maybeClosed()
+        },
+        (error: unknown) => {
+          // A failing return() is reported only when nothing else failed, as in `for await`.
+          if (isReturn) this.#returnError = { error }
+          this.#returnPromise = undefined
+          this.#maybeClosed()
+        },
+      )
+    }
+    this.#maybeClosed()
+  }
+
+  #maybeClosed(): void {
+    if (this.#state !== CLOSING || this.#inFlight > 0 || this.#returnPromise !== undefined) return
+    this.#state = CLOSED
+    this.#iterator = undefined
+    while (this.#waiting > 0) {
+      const failure = this.#failure
+      if (failure !== undefined) {
+        this.#failure = undefined
+        this.#settleWaiter(undefined, failure.error)
+      } else {
+        this.#settleWaiter(DONE)
+      }
+    }
+    const closeWaiters = this.#closeWaiters.splice(0)
+    for (const settle of closeWaiters) settle()
+  }
+}
+
+interface Resolved {
+  readonly concurrency: number
+  readonly backpressure: number
+  readonly ordered: boolean
+  readonly signal: AbortSignal | undefined
+}
+
+/** @internal Validates and fills in the options shared by the concurrent operators. */
+export function resolveConcurrentOptions(options: MapConcurrentOptions | undefined): Resolved {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`)
+  }
+  const concurrency = validateLimit('concurrency', options?.concurrency ?? DEFAULT_CONCURRENCY)
+  const backpressure = validateLimit('backpressure', options?.backpressure ?? concurrency)
+  if (backpressure < concurrency) {
+    throw new RangeError(
+      `Expected \`backpressure\` to be at least \`concurrency\` (${concurrency}), got \`${backpressure}\` (number)`,
+    )
+  }
+  const ordered = options?.ordered ?? true
+  if (typeof ordered !== 'boolean') {
+    throw new TypeError(`Expected \`ordered\` to be a boolean, got ${describeValue(ordered)}`)
+  }
+  return { concurrency, backpressure, ordered, signal: validateSignal(options?.signal) }
+}
+
+/**
+ * Maps every value with an async callback, running up to `concurrency` callbacks at once,
+ * and yields the results in input order (`ordered: true`, the default) or as they complete.
+ *
+ * Nothing runs until the first `next()`. It then pulls ahead of the consumer, but never holds
+ * more than `backpressure` results (running plus finished-but-not-taken), so a slow consumer
+ * or a slow first item stops the pulling instead of growing a buffer.
+ *
+ * The first failure ends the iteration, as in p-map: when a callback throws or rejects, or the
+ * source throws, every other callback's `signal` aborts (its reason is that error), the source
+ * is closed with `return()` (not when it threw itself), and the pending or next `next()`
+ * rejects with that error, only once every in-flight callback settled. Results not yet taken
+ * are dropped; later errors are ignored. A failure that happened while the consumer was not
+ * waiting is reported by the next `next()`, or by `return()`, so it is never lost.
+ *
+ * Stopping early (`break`, `return()`, a throw in the loop body) aborts every in-flight
+ * callback's signal, calls the source's `return()` once, and `return()` resolves after all of
+ * them settled: no work keeps running after the loop is left. `return()` also resolves any
+ * `next()` still pending with `done`. `options.signal` works the same way, except that the
+ * iteration rejects with `signal.reason` unchanged. If `options.signal` is already aborted,
+ * the first `next()` rejects with its reason without opening the source.
+ *
+ * @param fn - Called as `fn(value, { index, signal })`; may return a value or a promise.
+ * @param options - `concurrency`, `ordered`, `backpressure`, `signal`.
+ * @returns An operator: give it a source to get the lazy iterator of results.
+ * @throws `TypeError` when `fn` is not a function or an option has the wrong type, and
+ * `RangeError` when `concurrency` or `backpressure` is not a positive integer or `Infinity`
+ * (or `backpressure` is below `concurrency`), both at once, when the operator is created.
+ * @example
+ * import { mapConcurrent } from 'asyncwith/iter'
+ *
+ * const double = mapConcurrent(async (n: number) => n * 2, { concurrency: 4 })
+ * for await (const n of double([1, 2, 3])) console.log(n) // 2, 4, 6
+ */
+export function mapConcurrent<T, U>(
+  fn: (value: T, context: ConcurrentContext) => U | PromiseLike<U>,
+  options?: MapConcurrentOptions,
+): Operator<T, Awaited<U>> {
+  validateFunction('fn', fn)
+  const resolved = resolveConcurrentOptions(options)
+  return (source) =>
+    new MapConcurrentIterator<T, Awaited<U>>(
+      source,
+      fn as (value: T, context: ConcurrentContext) => Awaited<U> | PromiseLike<Awaited<U>>,
+      resolved,
+    )
+}

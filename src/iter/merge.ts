@@ -1,0 +1,103 @@
+import { callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
+import type { AnyIterable } from './_types.js'
+
+/**
+ * Runs every source at once and yields their values as they are produced, in arrival order.
+ * Each source has at most one value waiting to be taken, so a fast source cannot fill memory
+ * while the consumer is slow. It ends when every source ended.
+ *
+ * The first source that throws ends the whole iteration: the other sources are closed with
+ * `return()` (awaited), then the error is rethrown. Stopping early (`break`, `return()`)
+ * closes every source that has not finished, once each, before `return()` resolves.
+ *
+ * @param sources - Async or sync iterables.
+ * @returns A lazy iterator: the sources are opened on the first `next()`.
+ * @throws `TypeError` at once if a source is not iterable.
+ * @example
+ * import { merge } from 'asyncwith/iter'
+ *
+ * for await (const value of merge([1, 2], ['a'])) console.log(value) // 1, 'a', 2 (some order)
+ */
+export function merge<Sources extends readonly AnyIterable<unknown>[]>(
+  ...sources: Sources
+): AsyncIterableIterator<Sources[number] extends AnyIterable<infer T> ? T : never> {
+  sources.forEach((source, index) => {
+    validateIterable(`sources[${index}]`, source)
+  })
+  return mergeIterator(sources) as AsyncIterableIterator<never>
+}
+
+interface Arrival {
+  readonly index: number
+  readonly result?: IteratorResult<unknown>
+  readonly failure?: { error: unknown }
+}
+
+async function* mergeIterator(sources: readonly AnyIterable<unknown>[]): AsyncGenerator<unknown> {
+  const iterators: AsyncIterator<unknown>[] = []
+  /** Sources that ended by themselves (finished or threw): they must not be closed. */
+  const ended: boolean[] = []
+  const arrivals: Arrival[] = []
+  let wake: (() => void) | undefined
+  const arrive = (arrival: Arrival): void => {
+    arrivals.push(arrival)
+    const resolve = wake
+    wake = undefined
+    resolve?.()
+  }
+  const pull = (index: number): void => {
+    let promise: PromiseLike<IteratorResult<unknown>>
+    try {
+      promise = Promise.resolve(iterators[index]!.next())
+    } catch (error) {
+      promise = Promise.reject(error)
+    }
+    promise.then(
+      (result) => arrive({ index, result }),
+      (error: unknown) => arrive({ index, failure: { error } }),
+    )
+  }
+  let failed = false
+  try {
+    for (const source of sources) {
+      iterators.push(openIterator(source))
+      ended.push(false)
+    }
+    let open = iterators.length
+    for (let index = 0; index < iterators.length; index++) pull(index)
+    while (open > 0) {
+      const arrival = arrivals.shift()
+      if (arrival === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve
+        })
+        continue
+      }
+      if (arrival.failure !== undefined) {
+        ended[arrival.index] = true
+        failed = true
+        throw arrival.failure.error
+      }
+      if (arrival.result!.done) {
+        ended[arrival.index] = true
+        open--
+        continue
+      }
+      yield arrival.result!.value
+      pull(arrival.index)
+    }
+  } catch (error) {
+    failed = true
+    throw error
+  } finally {
+    const closing: Promise<unknown>[] = []
+    for (let index = 0; index < iterators.length; index++) {
+      if (!ended[index]) closing.push(callReturn(iterators[index]!))
+    }
+    const results = await Promise.allSettled(closing)
+    // Values that arrive after the end are dropped; their promises are already handled.
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    // biome-ignore lint/correctness/noUnsafeFinally: a failing return() is the error of a clean exit, as in `for await`
+    if (rejected !== undefined && !failed) throw rejected.reason
+  }
+}

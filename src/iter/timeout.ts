@@ -1,0 +1,60 @@
+import { callReturn, noop, openIterator, raceNext, validateMs } from './_concurrent-shared.js'
+import type { Operator } from './_types.js'
+import { TimeoutError } from './errors.js'
+
+/**
+ * Fails the iteration with a {@link TimeoutError} when the source takes longer than `ms` to
+ * produce its next value. The clock runs only while a `next()` is waiting for the source:
+ * time the consumer spends on a value does not count, and every value gets a fresh `ms`.
+ *
+ * When the time is up, the pending `next()` rejects at once (the error's `cause` is
+ * undefined: the limit was this operator's own) and the source's `return()` is called once.
+ * That `return()` is not awaited, because a source stuck in an `await` cannot finish closing
+ * until that `await` settles; give the source a signal if it must stop sooner. On every other
+ * exit (the source ends or throws, the consumer stops) the timer is cleared, and stopping
+ * early awaits the source's `return()`. Timers come from the global `setTimeout`, read at call
+ * time, so fake timers drive it.
+ *
+ * @param ms - The longest wait for one value, in milliseconds; `false` disables the limit.
+ * @returns An operator that passes values through unchanged.
+ * @throws `TypeError` or `RangeError` at once when `ms` is not a non-negative finite number
+ * or `false`.
+ * @example
+ * import { timeout } from 'asyncwith/iter'
+ *
+ * for await (const n of timeout(1000)([1, 2])) console.log(n) // 1, 2
+ */
+export function timeout<T>(ms: number | false): Operator<T, T> {
+  if (ms !== false) validateMs('ms', ms)
+  return async function* timeoutIterator(source) {
+    if (ms === false) {
+      yield* source
+      return
+    }
+    const iterator = openIterator(source)
+    let state = 'open' as 'open' | 'ended' | 'timed-out'
+    const onTimeout = (): unknown => {
+      state = 'timed-out'
+      return new TimeoutError(`Timed out after ${ms} ms waiting for the next value`)
+    }
+    try {
+      while (true) {
+        let result: IteratorResult<T>
+        try {
+          result = await raceNext(iterator, ms, onTimeout, undefined)
+        } catch (error) {
+          if (state === 'open') state = 'ended'
+          throw error
+        }
+        if (result.done) {
+          state = 'ended'
+          return
+        }
+        yield result.value
+      }
+    } finally {
+      if (state === 'timed-out') callReturn(iterator).catch(noop)
+      else if (state === 'open') await callReturn(iterator)
+    }
+  }
+}
