@@ -21,6 +21,7 @@
  * are queued and settle in call order.
  */
 
+import { asyncDisposeSymbol } from '../context/_symbols.js'
 import type { AnyIterable } from './_types.js'
 import { assertIterable } from './_validate.js'
 
@@ -184,6 +185,11 @@ export class Fused<T> implements AsyncIterableIterator<T> {
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+
+  /** Closes the iterator, as `return()` does, so `await using` works on it. */
+  async [asyncDisposeSymbol](): Promise<void> {
+    await this.return()
   }
 
   next(): Promise<IteratorResult<T>> {

@@ -1,3 +1,4 @@
+import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { DONE, describeValue, validateLimit, validateSignal } from './_concurrent-shared.js'
 import { BufferOverflowError } from './errors.js'
 
@@ -116,6 +117,11 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+
+  /** Closes the iterator, as `return()` does, so `await using` works on it. */
+  async [asyncDisposeSymbol](): Promise<void> {
+    await this.return()
   }
 
   next(): Promise<IteratorResult<T>> {

@@ -1,3 +1,4 @@
+import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { DONE, describeValue } from './_concurrent-shared.js'
 
 /** Options of {@link fromReadableStream}. */
@@ -23,6 +24,11 @@ class StreamIterator<T> implements AsyncIterableIterator<T> {
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+
+  /** Closes the iterator, as `return()` does, so `await using` works on it. */
+  async [asyncDisposeSymbol](): Promise<void> {
+    await this.return()
   }
 
   next(): Promise<IteratorResult<T>> {

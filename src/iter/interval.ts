@@ -1,3 +1,4 @@
+import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { DONE, startTimer, stopTimer, validateMs, validateSignal } from './_concurrent-shared.js'
 
 /** Options of {@link interval}. */
@@ -27,6 +28,11 @@ class IntervalIterator implements AsyncIterableIterator<number> {
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+
+  /** Closes the iterator, as `return()` does, so `await using` works on it. */
+  async [asyncDisposeSymbol](): Promise<void> {
+    await this.return()
   }
 
   next(): Promise<IteratorResult<number>> {

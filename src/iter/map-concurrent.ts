@@ -1,3 +1,4 @@
+import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { EMPTY, Ring } from './_concurrent-ring.js'
 import {
   callReturn,
@@ -179,6 +180,11 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+
+  /** Closes the iterator, as `return()` does, so `await using` works on it. */
+  async [asyncDisposeSymbol](): Promise<void> {
+    await this.return()
   }
 
   next(): Promise<IteratorResult<U>> {
