@@ -240,10 +240,14 @@ export function flatMapConcurrent<T, U>(
         })
       }
       const results = await Promise.allSettled(closing)
+      // A failure that happened while the consumer held a value is reported even when the
+      // consumer then stopped, as mapConcurrent does: it is never lost.
+      // biome-ignore lint/correctness/noUnsafeFinally: the failure must reach the consumer
+      if (failure !== undefined) throw failure.error
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       // A failing return() is reported only when nothing else failed, as in `for await`.
       // biome-ignore lint/correctness/noUnsafeFinally: a failing return() is the error of a clean exit, as in `for await`
-      if (rejected !== undefined && failure === undefined) throw rejected.reason
+      if (rejected !== undefined) throw rejected.reason
     }
   }
 }

@@ -40,6 +40,9 @@ async function* mergeIterator(sources: readonly AnyIterable<unknown>[]): AsyncGe
   const arrivals: Arrival[] = []
   let wake: (() => void) | undefined
   const arrive = (arrival: Arrival): void => {
+    // A source that finished or threw is closed already, even if the consumer never sees
+    // its end because it stops first.
+    if (arrival.failure !== undefined || arrival.result?.done) ended[arrival.index] = true
     arrivals.push(arrival)
     const resolve = wake
     wake = undefined
@@ -83,8 +86,10 @@ async function* mergeIterator(sources: readonly AnyIterable<unknown>[]): AsyncGe
         open--
         continue
       }
-      yield arrival.result!.value
+      // Ask that source for its next value before handing this one over, so every source
+      // keeps working while the consumer does (still at most one value waiting per source).
       pull(arrival.index)
+      yield arrival.result!.value
     }
   } catch (error) {
     failed = true

@@ -542,8 +542,9 @@ describe('bounded buffers under a paused consumer', () => {
     const merged = merge(a, b)
     await merged.next()
     await turns()
-    // One value taken, one waiting from the other source; nothing else read.
-    expect(a.counts.yielded + b.counts.yielded).toBe(2)
+    // One value taken, and one waiting from each source (merge asks a source for its next
+    // value as it hands one over); nothing else read.
+    expect(a.counts.yielded + b.counts.yielded).toBe(3)
     expect(a.counts.yielded).toBeLessThanOrEqual(2)
     expect(b.counts.yielded).toBeLessThanOrEqual(2)
     await merged.return!()
@@ -713,12 +714,16 @@ describe('a source that ends by itself while the consumer holds a value', () => 
       },
     },
     {
+      // The other source answers late, so the value the consumer holds is this source's.
       name: 'merge()',
-      make: (other) => (source) => merge(source, other()),
-      // BUG: merge() queues the end (done or error) of a source as an "arrival" and marks it
-      // ended only when the consumer asks for the next value. If the consumer stops first,
-      // the finally block calls return() on a source that already finished or threw.
-      bug: 'merge() calls return() on a source whose end is still queued',
+      make: () => (source) =>
+        merge(
+          source,
+          (async function* late() {
+            await delay(30)
+            yield 100
+          })(),
+        ),
     },
   ]
 
@@ -769,13 +774,10 @@ describe('a callback that fails while the consumer holds a value', () => {
       fails: false,
     },
     {
-      // BUG (or doc mismatch): flatMapConcurrent documents that failure and early exit
-      // "behave as in mapConcurrent", which reports such a failure from return() so that it
-      // "is never lost". flatMapConcurrent's return() resolves and the error is dropped.
       name: 'flatMapConcurrent()',
       make: (fn: (n: number) => Promise<number>) =>
         flatMapConcurrent(async (n: number) => [await fn(n)]),
-      fails: true,
+      fails: false,
     },
   ]
   for (const { name, make, fails } of cases) {
