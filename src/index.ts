@@ -26,6 +26,7 @@ export {
 } from './context/index.js'
 export {
   type AnyIterable,
+  type AsyncPipeline,
   abortable,
   BufferOverflowError,
   buffer,

@@ -1,5 +1,5 @@
 import { fromGenerator, isThenable } from './_fused.js'
-import type { AnyIterable } from './_types.js'
+import type { AnyIterable, AsyncPipeline } from './_types.js'
 import { describeValue, isAnyIterable } from './_validate.js'
 
 /**
@@ -23,7 +23,7 @@ export function flatMapWith<U>(
   source: AnyIterable<unknown>,
   fn: ((value: unknown, index: number) => unknown) | undefined,
   what: string,
-): AsyncIterableIterator<U> {
+): AsyncPipeline<U> {
   return fromGenerator<U>(source, async function* flatMapped(upstream) {
     let index = 0
     for await (const value of upstream) {

@@ -476,3 +476,40 @@ export function fromGenerator<T>(
   }
   return new Fused<T>(root, EMPTY, upstream)
 }
+
+/**
+ * Wraps a generator over several sources (`merge`, `zip`) in a {@link Fused}, as
+ * {@link fromGenerator} does for one: `body` runs lazily, and `return()` before the first
+ * `next()` closes every source that is itself an iterator.
+ */
+export function fromSources<T>(
+  sources: readonly AnyIterable<unknown>[],
+  body: () => AsyncGenerator<T, void, undefined>,
+): Fused<T> {
+  const root: AsyncIterable<T> = { [Symbol.asyncIterator]: body }
+  const closeEvery = {
+    next: doneResult,
+    return: () => Promise.all(sources.map(closeIfIterator)),
+  }
+  return new Fused<T>(root, EMPTY, closeEvery)
+}
+
+/**
+ * Like {@link fromGenerator}, for operators that must reach their source directly: they
+ * call its `return()` while one of its `next()` calls is still pending, so that a source
+ * able to cancel a read can do so (`timeout`, `abortable`, the concurrent operators). A
+ * `Fused` in between would queue that `return()` behind the pending `next()`, as an async
+ * generator does. An unstarted `Fused` source is still taken over.
+ */
+export function fromGeneratorDirect<T>(
+  source: AnyIterable<unknown>,
+  body: (upstream: AnyIterable<unknown>) => AsyncGenerator<T, void, undefined>,
+): Fused<T> {
+  let upstream: AnyIterable<unknown> = source
+  if (source instanceof Fused) upstream = source.adopt(EMPTY) ?? source
+  else assertIterable(source, 'source')
+  const root: AsyncIterable<T> = {
+    [Symbol.asyncIterator]: () => body(upstream),
+  }
+  return new Fused<T>(root, EMPTY, upstream)
+}

@@ -1,4 +1,5 @@
 import { callReturn, noop, openIterator, raceNext, validateSignal } from './_concurrent-shared.js'
+import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
 /**
@@ -32,29 +33,31 @@ export function abortable<T>(signal: AbortSignal): Operator<T, T> {
     throw new TypeError('Expected `signal` to be an AbortSignal, got `undefined` (undefined)')
   }
   validateSignal(signal)
-  return async function* abortableIterator(source) {
-    if (signal.aborted) throw signal.reason
-    const iterator = openIterator(source)
-    let state = 'open' as 'open' | 'ended' | 'aborted'
-    try {
-      while (true) {
-        if (signal.aborted) throw signal.reason
-        let result: IteratorResult<T>
-        try {
-          result = await raceNext(iterator, undefined, undefined, signal)
-        } catch (error) {
-          state = signal.aborted && error === signal.reason ? 'aborted' : 'ended'
-          throw error
+  return (input) =>
+    fromGeneratorDirect<T>(input, async function* abortableIterator(upstream) {
+      const source = upstream as AsyncIterableIterator<T>
+      if (signal.aborted) throw signal.reason
+      const iterator = openIterator(source)
+      let state = 'open' as 'open' | 'ended' | 'aborted'
+      try {
+        while (true) {
+          if (signal.aborted) throw signal.reason
+          let result: IteratorResult<T>
+          try {
+            result = await raceNext(iterator, undefined, undefined, signal)
+          } catch (error) {
+            state = signal.aborted && error === signal.reason ? 'aborted' : 'ended'
+            throw error
+          }
+          if (result.done) {
+            state = 'ended'
+            return
+          }
+          yield result.value
         }
-        if (result.done) {
-          state = 'ended'
-          return
-        }
-        yield result.value
+      } finally {
+        if (state === 'aborted') callReturn(iterator).catch(noop)
+        else if (state === 'open') await callReturn(iterator)
       }
-    } finally {
-      if (state === 'aborted') callReturn(iterator).catch(noop)
-      else if (state === 'open') await callReturn(iterator)
-    }
-  }
+    })
 }

@@ -1,4 +1,5 @@
 import { callReturn, openIterator, validateLimit } from './_concurrent-shared.js'
+import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
 /**
@@ -20,64 +21,66 @@ import type { Operator } from './_types.js'
  */
 export function buffer<T>(size: number): Operator<T, T> {
   validateLimit('size', size, false)
-  return async function* bufferIterator(source) {
-    const iterator = openIterator(source)
-    const values: T[] = []
-    let ended: { error: unknown } | 'done' | undefined
-    let pulling = false
-    let wake: (() => void) | undefined
-    const notify = (): void => {
-      const resolve = wake
-      wake = undefined
-      resolve?.()
-    }
-    const fill = (): void => {
-      if (pulling || ended !== undefined || values.length >= size) return
-      pulling = true
-      let promise: PromiseLike<IteratorResult<T>>
+  return (input) =>
+    fromGeneratorDirect<T>(input, async function* bufferIterator(upstream) {
+      const source = upstream as AsyncIterableIterator<T>
+      const iterator = openIterator(source)
+      const values: T[] = []
+      let ended: { error: unknown } | 'done' | undefined
+      let pulling = false
+      let wake: (() => void) | undefined
+      const notify = (): void => {
+        const resolve = wake
+        wake = undefined
+        resolve?.()
+      }
+      const fill = (): void => {
+        if (pulling || ended !== undefined || values.length >= size) return
+        pulling = true
+        let promise: PromiseLike<IteratorResult<T>>
+        try {
+          promise = Promise.resolve(iterator.next())
+        } catch (error) {
+          promise = Promise.reject(error)
+        }
+        promise.then(
+          (result) => {
+            pulling = false
+            if (result.done) ended = 'done'
+            else {
+              values.push(result.value)
+              fill()
+            }
+            notify()
+          },
+          (error: unknown) => {
+            pulling = false
+            ended = { error }
+            notify()
+          },
+        )
+      }
+      let finished = false
       try {
-        promise = Promise.resolve(iterator.next())
-      } catch (error) {
-        promise = Promise.reject(error)
-      }
-      promise.then(
-        (result) => {
-          pulling = false
-          if (result.done) ended = 'done'
-          else {
-            values.push(result.value)
+        fill()
+        while (true) {
+          if (values.length > 0) {
+            const value = values.shift() as T
             fill()
+            yield value
+            continue
           }
-          notify()
-        },
-        (error: unknown) => {
-          pulling = false
-          ended = { error }
-          notify()
-        },
-      )
-    }
-    let finished = false
-    try {
-      fill()
-      while (true) {
-        if (values.length > 0) {
-          const value = values.shift() as T
-          fill()
-          yield value
-          continue
+          if (ended !== undefined) {
+            finished = true
+            if (ended === 'done') return
+            throw ended.error
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve
+          })
         }
-        if (ended !== undefined) {
-          finished = true
-          if (ended === 'done') return
-          throw ended.error
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve
-        })
+      } finally {
+        if (!finished && ended === undefined) await callReturn(iterator)
       }
-    } finally {
-      if (!finished && ended === undefined) await callReturn(iterator)
-    }
-  }
+    })
 }

@@ -1,4 +1,5 @@
 import { callReturn, openIterator, validateFunction } from './_concurrent-shared.js'
+import { fromGeneratorDirect } from './_fused.js'
 import type { AnyIterable, Operator } from './_types.js'
 import {
   type ConcurrentContext,
@@ -55,199 +56,201 @@ export function flatMapConcurrent<T, U>(
   const { concurrency, backpressure, ordered, signal } = resolveConcurrentOptions(options)
   const laneCapacity = ordered ? backpressure : 1
 
-  return async function* flatMapConcurrentIterator(source) {
-    if (signal?.aborted) throw signal.reason
-    const iterator = openIterator(source)
-    const lanes: Lane<U>[] = []
-    /** Unordered mode: lanes holding an item, in the order the items arrived. */
-    const ready: Lane<U>[] = []
-    let sourceEnded = false
-    let pulling = false
-    let started = 0
-    let failure: { error: unknown } | undefined
-    let stopped = false
-    let pendingOps = 0
-    let wake: (() => void) | undefined
-    const notify = (): void => {
-      const resolve = wake
-      wake = undefined
-      resolve?.()
-    }
-    const fail = (error: unknown): void => {
-      if (failure === undefined && !stopped) failure = { error }
-      notify()
-    }
-    const onAbort = (): void => fail(signal!.reason)
-    signal?.addEventListener('abort', onAbort)
-
-    const settleOp = (): void => {
-      pendingOps--
-      notify()
-    }
-
-    const pullLane = (lane: Lane<U>): void => {
-      if (lane.pending || lane.ended || lane.iterator === undefined || stopped) return
-      if (failure !== undefined || lane.buffer.length >= laneCapacity) return
-      lane.pending = true
-      pendingOps++
-      let promise: PromiseLike<IteratorResult<U>>
-      try {
-        promise = Promise.resolve(lane.iterator.next())
-      } catch (error) {
-        promise = Promise.reject(error)
+  return (input) =>
+    fromGeneratorDirect<U>(input, async function* flatMapConcurrentIterator(upstream) {
+      const source = upstream as AsyncIterableIterator<T>
+      if (signal?.aborted) throw signal.reason
+      const iterator = openIterator(source)
+      const lanes: Lane<U>[] = []
+      /** Unordered mode: lanes holding an item, in the order the items arrived. */
+      const ready: Lane<U>[] = []
+      let sourceEnded = false
+      let pulling = false
+      let started = 0
+      let failure: { error: unknown } | undefined
+      let stopped = false
+      let pendingOps = 0
+      let wake: (() => void) | undefined
+      const notify = (): void => {
+        const resolve = wake
+        wake = undefined
+        resolve?.()
       }
-      promise.then(
-        (result) => {
-          lane.pending = false
-          if (result.done) {
-            lane.ended = true
-          } else if (!stopped && failure === undefined) {
-            lane.buffer.push(result.value)
-            if (!ordered) ready.push(lane)
-            pullLane(lane)
-          }
-          settleOp()
-        },
-        (error: unknown) => {
-          lane.pending = false
-          lane.ended = true
-          fail(error)
-          settleOp()
-        },
-      )
-    }
-
-    const startLane = (value: T): void => {
-      const lane: Lane<U> = {
-        index: started++,
-        controller: new AbortController(),
-        iterator: undefined,
-        buffer: [],
-        pending: true,
-        ended: false,
+      const fail = (error: unknown): void => {
+        if (failure === undefined && !stopped) failure = { error }
+        notify()
       }
-      lanes.push(lane)
-      pendingOps++
-      new Promise<AnyIterable<U>>((resolve) =>
-        resolve(fn(value, { index: lane.index, signal: lane.controller.signal })),
-      ).then(
-        (iterable) => {
-          lane.pending = false
-          if (!stopped && failure === undefined) {
-            try {
-              lane.iterator = openIterator(iterable)
-              pullLane(lane)
-            } catch (error) {
+      const onAbort = (): void => fail(signal!.reason)
+      signal?.addEventListener('abort', onAbort)
+
+      const settleOp = (): void => {
+        pendingOps--
+        notify()
+      }
+
+      const pullLane = (lane: Lane<U>): void => {
+        if (lane.pending || lane.ended || lane.iterator === undefined || stopped) return
+        if (failure !== undefined || lane.buffer.length >= laneCapacity) return
+        lane.pending = true
+        pendingOps++
+        let promise: PromiseLike<IteratorResult<U>>
+        try {
+          promise = Promise.resolve(lane.iterator.next())
+        } catch (error) {
+          promise = Promise.reject(error)
+        }
+        promise.then(
+          (result) => {
+            lane.pending = false
+            if (result.done) {
               lane.ended = true
-              fail(error)
+            } else if (!stopped && failure === undefined) {
+              lane.buffer.push(result.value)
+              if (!ordered) ready.push(lane)
+              pullLane(lane)
             }
-          } else {
+            settleOp()
+          },
+          (error: unknown) => {
+            lane.pending = false
             lane.ended = true
-          }
-          settleOp()
-        },
-        (error: unknown) => {
-          lane.pending = false
-          lane.ended = true
-          fail(error)
-          settleOp()
-        },
-      )
-    }
-
-    const fill = (): void => {
-      if (pulling || sourceEnded || stopped || failure !== undefined) return
-      if (lanes.length >= concurrency) return
-      pulling = true
-      pendingOps++
-      let promise: PromiseLike<IteratorResult<T>>
-      try {
-        promise = Promise.resolve(iterator.next())
-      } catch (error) {
-        promise = Promise.reject(error)
+            fail(error)
+            settleOp()
+          },
+        )
       }
-      promise.then(
-        (result) => {
-          pulling = false
-          if (result.done) sourceEnded = true
-          else if (!stopped && failure === undefined) {
-            startLane(result.value)
-            fill()
-          }
-          settleOp()
-        },
-        (error: unknown) => {
-          pulling = false
-          sourceEnded = true
-          fail(error)
-          settleOp()
-        },
-      )
-    }
 
-    const removeLane = (lane: Lane<U>): void => {
-      lanes.splice(lanes.indexOf(lane), 1)
-      fill()
-    }
+      const startLane = (value: T): void => {
+        const lane: Lane<U> = {
+          index: started++,
+          controller: new AbortController(),
+          iterator: undefined,
+          buffer: [],
+          pending: true,
+          ended: false,
+        }
+        lanes.push(lane)
+        pendingOps++
+        new Promise<AnyIterable<U>>((resolve) =>
+          resolve(fn(value, { index: lane.index, signal: lane.controller.signal })),
+        ).then(
+          (iterable) => {
+            lane.pending = false
+            if (!stopped && failure === undefined) {
+              try {
+                lane.iterator = openIterator(iterable)
+                pullLane(lane)
+              } catch (error) {
+                lane.ended = true
+                fail(error)
+              }
+            } else {
+              lane.ended = true
+            }
+            settleOp()
+          },
+          (error: unknown) => {
+            lane.pending = false
+            lane.ended = true
+            fail(error)
+            settleOp()
+          },
+        )
+      }
 
-    try {
-      fill()
-      while (true) {
-        if (failure !== undefined) throw failure.error
-        let lane: Lane<U> | undefined
-        if (ordered) {
-          const head = lanes[0]
-          if (head !== undefined && head.buffer.length > 0) lane = head
-          else if (head?.ended && !head.pending && head.buffer.length === 0) {
-            removeLane(head)
-            continue
-          }
-        } else {
-          lane = ready.shift()
-          if (lane === undefined) {
-            const finished = lanes.find((l) => l.ended && !l.pending && l.buffer.length === 0)
-            if (finished !== undefined) {
-              removeLane(finished)
+      const fill = (): void => {
+        if (pulling || sourceEnded || stopped || failure !== undefined) return
+        if (lanes.length >= concurrency) return
+        pulling = true
+        pendingOps++
+        let promise: PromiseLike<IteratorResult<T>>
+        try {
+          promise = Promise.resolve(iterator.next())
+        } catch (error) {
+          promise = Promise.reject(error)
+        }
+        promise.then(
+          (result) => {
+            pulling = false
+            if (result.done) sourceEnded = true
+            else if (!stopped && failure === undefined) {
+              startLane(result.value)
+              fill()
+            }
+            settleOp()
+          },
+          (error: unknown) => {
+            pulling = false
+            sourceEnded = true
+            fail(error)
+            settleOp()
+          },
+        )
+      }
+
+      const removeLane = (lane: Lane<U>): void => {
+        lanes.splice(lanes.indexOf(lane), 1)
+        fill()
+      }
+
+      try {
+        fill()
+        while (true) {
+          if (failure !== undefined) throw failure.error
+          let lane: Lane<U> | undefined
+          if (ordered) {
+            const head = lanes[0]
+            if (head !== undefined && head.buffer.length > 0) lane = head
+            else if (head?.ended && !head.pending && head.buffer.length === 0) {
+              removeLane(head)
               continue
             }
+          } else {
+            lane = ready.shift()
+            if (lane === undefined) {
+              const finished = lanes.find((l) => l.ended && !l.pending && l.buffer.length === 0)
+              if (finished !== undefined) {
+                removeLane(finished)
+                continue
+              }
+            }
           }
+          if (lane !== undefined) {
+            const value = lane.buffer.shift() as U
+            pullLane(lane)
+            yield value
+            continue
+          }
+          if (lanes.length === 0 && sourceEnded && !pulling) return
+          await new Promise<void>((resolve) => {
+            wake = resolve
+          })
         }
-        if (lane !== undefined) {
-          const value = lane.buffer.shift() as U
-          pullLane(lane)
-          yield value
-          continue
+      } finally {
+        stopped = true
+        signal?.removeEventListener('abort', onAbort)
+        const reason = failure?.error
+        const closing: Promise<unknown>[] = []
+        for (const lane of lanes) {
+          if (lane.ended && !lane.pending) continue
+          lane.controller.abort(reason)
+          if (!lane.ended && lane.iterator !== undefined) closing.push(callReturn(lane.iterator))
         }
-        if (lanes.length === 0 && sourceEnded && !pulling) return
-        await new Promise<void>((resolve) => {
-          wake = resolve
-        })
+        if (!sourceEnded) closing.push(callReturn(iterator))
+        while (pendingOps > 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve
+          })
+        }
+        const results = await Promise.allSettled(closing)
+        // A failure that happened while the consumer held a value is reported even when the
+        // consumer then stopped, as mapConcurrent does: it is never lost.
+        // biome-ignore lint/correctness/noUnsafeFinally: the failure must reach the consumer
+        if (failure !== undefined) throw failure.error
+        const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        // A failing return() is reported only when nothing else failed, as in `for await`.
+        // biome-ignore lint/correctness/noUnsafeFinally: a failing return() is the error of a clean exit, as in `for await`
+        if (rejected !== undefined) throw rejected.reason
       }
-    } finally {
-      stopped = true
-      signal?.removeEventListener('abort', onAbort)
-      const reason = failure?.error
-      const closing: Promise<unknown>[] = []
-      for (const lane of lanes) {
-        if (lane.ended && !lane.pending) continue
-        lane.controller.abort(reason)
-        if (!lane.ended && lane.iterator !== undefined) closing.push(callReturn(lane.iterator))
-      }
-      if (!sourceEnded) closing.push(callReturn(iterator))
-      while (pendingOps > 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve
-        })
-      }
-      const results = await Promise.allSettled(closing)
-      // A failure that happened while the consumer held a value is reported even when the
-      // consumer then stopped, as mapConcurrent does: it is never lost.
-      // biome-ignore lint/correctness/noUnsafeFinally: the failure must reach the consumer
-      if (failure !== undefined) throw failure.error
-      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-      // A failing return() is reported only when nothing else failed, as in `for await`.
-      // biome-ignore lint/correctness/noUnsafeFinally: a failing return() is the error of a clean exit, as in `for await`
-      if (rejected !== undefined) throw rejected.reason
-    }
-  }
+    })
 }

@@ -1,5 +1,6 @@
 import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { DONE, describeValue, validateLimit, validateSignal } from './_concurrent-shared.js'
+import type { AsyncPipeline } from './_types.js'
 import { BufferOverflowError } from './errors.js'
 
 type Listener = (...args: any[]) => void
@@ -251,7 +252,7 @@ export function fromEvent<T = unknown>(
   target: EventSourceLike,
   type: string,
   options?: FromEventOptions,
-): AsyncIterableIterator<T> {
+): AsyncPipeline<T> {
   if (!isEventSourceLike(target)) {
     throw new TypeError(
       `Expected \`target\` to be an EventTarget or an event emitter, got ${describeValue(target)}`,

@@ -1,5 +1,6 @@
 import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { DONE, describeValue } from './_concurrent-shared.js'
+import type { AsyncPipeline } from './_types.js'
 
 /** Options of {@link fromReadableStream}. */
 export interface FromReadableStreamOptions {
@@ -102,7 +103,7 @@ class StreamIterator<T> implements AsyncIterableIterator<T> {
 export function fromReadableStream<T>(
   stream: ReadableStream<T>,
   options?: FromReadableStreamOptions,
-): AsyncIterableIterator<T> {
+): AsyncPipeline<T> {
   if (
     stream === null ||
     typeof stream !== 'object' ||

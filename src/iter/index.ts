@@ -1,5 +1,5 @@
 // Public entry of `asyncwith/iter`. Explicit names only, so the public surface shows in diffs.
-export type { AnyIterable, Operator } from './_types.js'
+export type { AnyIterable, AsyncPipeline, Operator } from './_types.js'
 // --- sequential operators, pipe, sources and sinks (owner: core) ---
 export { type ChunkOptions, chunk } from './chunk.js'
 export { concat } from './concat.js'

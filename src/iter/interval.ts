@@ -1,5 +1,6 @@
 import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { DONE, startTimer, stopTimer, validateMs, validateSignal } from './_concurrent-shared.js'
+import type { AsyncPipeline } from './_types.js'
 
 /** Options of {@link interval}. */
 export interface IntervalOptions {
@@ -121,7 +122,7 @@ class IntervalIterator implements AsyncIterableIterator<number> {
  *   console.log(tick) // 0, 1
  * }
  */
-export function interval(ms: number, options?: IntervalOptions): AsyncIterableIterator<number> {
+export function interval(ms: number, options?: IntervalOptions): AsyncPipeline<number> {
   validateMs('ms', ms)
   return new IntervalIterator(ms, validateSignal(options?.signal))
 }

@@ -9,6 +9,7 @@ import {
   validateLimit,
   validateSignal,
 } from './_concurrent-shared.js'
+import { closeIfIterator } from './_fused.js'
 import type { AnyIterable, Operator } from './_types.js'
 import { DEFAULT_CONCURRENCY } from './default-concurrency.js'
 
@@ -219,9 +220,12 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
   return(value?: unknown): Promise<IteratorResult<U>> {
     const done = { done: true as const, value: value as U }
     if (this.#state === IDLE) {
+      // As TC39 iterator helpers do: closing before the first next() closes a source that is
+      // itself an iterator, without opening anything.
       this.#state = CLOSED
+      const source = this.#source
       this.#source = undefined
-      return Promise.resolve(done)
+      return closeIfIterator(source).then(() => done)
     }
     if (this.#state === RUNNING) this.#close(undefined, true)
     return new Promise<IteratorResult<U>>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
-import type { AnyIterable } from './_types.js'
+import { fromSources } from './_fused.js'
+import type { AnyIterable, AsyncPipeline } from './_types.js'
 
 /**
  * Runs every source at once and yields their values as they are produced, in arrival order.
@@ -20,11 +21,11 @@ import type { AnyIterable } from './_types.js'
  */
 export function merge<Sources extends readonly AnyIterable<unknown>[]>(
   ...sources: Sources
-): AsyncIterableIterator<Sources[number] extends AnyIterable<infer T> ? T : never> {
+): AsyncPipeline<Sources[number] extends AnyIterable<infer T> ? T : never> {
   sources.forEach((source, index) => {
     validateIterable(`sources[${index}]`, source)
   })
-  return mergeIterator(sources) as AsyncIterableIterator<never>
+  return fromSources(sources, () => mergeIterator(sources)) as AsyncPipeline<never>
 }
 
 interface Arrival {

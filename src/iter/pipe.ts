@@ -1,5 +1,5 @@
 import { fuse } from './_fused.js'
-import type { AnyIterable } from './_types.js'
+import type { AnyIterable, AsyncPipeline } from './_types.js'
 import { assertFunction } from './_validate.js'
 
 /** One step of {@link pipe}: an operator, or (last) any function of the iterator, such as a sink. */
@@ -38,7 +38,7 @@ type Stage<A, B> = (source: AsyncIterableIterator<A>) => AsyncIterableIterator<B
  * )
  * // firstSquares: [4, 16]
  */
-export function pipe<T>(source: AnyIterable<T>): AsyncIterableIterator<T>
+export function pipe<T>(source: AnyIterable<T>): AsyncPipeline<T>
 export function pipe<T, R>(source: AnyIterable<T>, op1: Step<T, R>): R
 export function pipe<T, A, R>(source: AnyIterable<T>, op1: Stage<T, A>, op2: Step<A, R>): R
 export function pipe<T, A, B, R>(

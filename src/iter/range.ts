@@ -1,4 +1,5 @@
 import { Fused } from './_fused.js'
+import type { AsyncPipeline } from './_types.js'
 import { assertNumber, describeValue } from './_validate.js'
 
 class RangeIterator implements Iterator<number> {
@@ -36,9 +37,9 @@ class RangeIterator implements Iterator<number> {
  * const evens = await toArray(range(0, 10, 2))
  * // evens: [0, 2, 4, 6, 8]
  */
-export function range(end: number): AsyncIterableIterator<number>
-export function range(start: number, end: number, step?: number): AsyncIterableIterator<number>
-export function range(...args: [number, number?, number?]): AsyncIterableIterator<number> {
+export function range(end: number): AsyncPipeline<number>
+export function range(start: number, end: number, step?: number): AsyncPipeline<number>
+export function range(...args: [number, number?, number?]): AsyncPipeline<number> {
   const [start, end] = args.length === 1 ? [0, args[0]] : [args[0], args[1]]
   const step = args[2] ?? 1
   assertNumber(start, 'start')

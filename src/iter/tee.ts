@@ -1,5 +1,6 @@
+import { asyncDisposeSymbol } from '../context/_symbols.js'
 import { callReturn, openIterator, validateIterable, validateLimit } from './_concurrent-shared.js'
-import type { AnyIterable } from './_types.js'
+import type { AnyIterable, AsyncPipeline } from './_types.js'
 
 /** Options of {@link tee}. */
 export interface TeeOptions {
@@ -158,7 +159,7 @@ export function tee<T>(
   source: AnyIterable<T>,
   count: number,
   options?: TeeOptions,
-): AsyncIterableIterator<T>[] {
+): AsyncPipeline<T>[] {
   validateIterable('source', source)
   validateLimit('count', count, false)
   const capacity = validateLimit('capacity', options?.capacity ?? Number.POSITIVE_INFINITY)
@@ -173,6 +174,14 @@ export function tee<T>(
       await released
       return result
     }
-    return generator
+    // Runtimes without explicit resource management give generators no asyncDispose.
+    Object.defineProperty(generator, asyncDisposeSymbol, {
+      value: async () => {
+        await generator.return(undefined)
+      },
+      writable: true,
+      configurable: true,
+    })
+    return generator as AsyncPipeline<T>
   })
 }

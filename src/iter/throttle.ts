@@ -6,6 +6,7 @@ import {
   validateMs,
   validateSignal,
 } from './_concurrent-shared.js'
+import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
 /** Options of {@link throttle}. */
@@ -44,37 +45,39 @@ export function throttle<T>(
   validateLimit('limit', limit, false)
   validateMs('interval', interval)
   const signal = validateSignal(options?.signal)
-  return async function* throttleIterator(source) {
-    if (signal?.aborted) throw signal.reason
-    const iterator = openIterator(source)
-    /** When the last `limit` values went out, oldest first. */
-    const times: number[] = []
-    let ended = false
-    try {
-      while (true) {
-        if (times.length >= limit) {
-          const wait = times[0]! + interval - Date.now()
-          if (wait > 0) await sleep(wait, signal)
-          times.shift()
-        } else if (signal?.aborted) {
-          throw signal.reason
+  return (input) =>
+    fromGeneratorDirect<T>(input, async function* throttleIterator(upstream) {
+      const source = upstream as AsyncIterableIterator<T>
+      if (signal?.aborted) throw signal.reason
+      const iterator = openIterator(source)
+      /** When the last `limit` values went out, oldest first. */
+      const times: number[] = []
+      let ended = false
+      try {
+        while (true) {
+          if (times.length >= limit) {
+            const wait = times[0]! + interval - Date.now()
+            if (wait > 0) await sleep(wait, signal)
+            times.shift()
+          } else if (signal?.aborted) {
+            throw signal.reason
+          }
+          let result: IteratorResult<T>
+          try {
+            result = await iterator.next()
+          } catch (error) {
+            ended = true
+            throw error
+          }
+          if (result.done) {
+            ended = true
+            return
+          }
+          times.push(Date.now())
+          yield result.value
         }
-        let result: IteratorResult<T>
-        try {
-          result = await iterator.next()
-        } catch (error) {
-          ended = true
-          throw error
-        }
-        if (result.done) {
-          ended = true
-          return
-        }
-        times.push(Date.now())
-        yield result.value
+      } finally {
+        if (!ended) await callReturn(iterator)
       }
-    } finally {
-      if (!ended) await callReturn(iterator)
-    }
-  }
+    })
 }

@@ -1,4 +1,5 @@
 import { callReturn, noop, openIterator, raceNext, validateMs } from './_concurrent-shared.js'
+import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 import { TimeoutError } from './errors.js'
 
@@ -26,35 +27,37 @@ import { TimeoutError } from './errors.js'
  */
 export function timeout<T>(ms: number | false): Operator<T, T> {
   if (ms !== false) validateMs('ms', ms)
-  return async function* timeoutIterator(source) {
-    if (ms === false) {
-      yield* source
-      return
-    }
-    const iterator = openIterator(source)
-    let state = 'open' as 'open' | 'ended' | 'timed-out'
-    const onTimeout = (): unknown => {
-      state = 'timed-out'
-      return new TimeoutError(`Timed out after ${ms} ms waiting for the next value`)
-    }
-    try {
-      while (true) {
-        let result: IteratorResult<T>
-        try {
-          result = await raceNext(iterator, ms, onTimeout, undefined)
-        } catch (error) {
-          if (state === 'open') state = 'ended'
-          throw error
-        }
-        if (result.done) {
-          state = 'ended'
-          return
-        }
-        yield result.value
+  return (input) =>
+    fromGeneratorDirect<T>(input, async function* timeoutIterator(upstream) {
+      const source = upstream as AsyncIterableIterator<T>
+      if (ms === false) {
+        yield* source
+        return
       }
-    } finally {
-      if (state === 'timed-out') callReturn(iterator).catch(noop)
-      else if (state === 'open') await callReturn(iterator)
-    }
-  }
+      const iterator = openIterator(source)
+      let state = 'open' as 'open' | 'ended' | 'timed-out'
+      const onTimeout = (): unknown => {
+        state = 'timed-out'
+        return new TimeoutError(`Timed out after ${ms} ms waiting for the next value`)
+      }
+      try {
+        while (true) {
+          let result: IteratorResult<T>
+          try {
+            result = await raceNext(iterator, ms, onTimeout, undefined)
+          } catch (error) {
+            if (state === 'open') state = 'ended'
+            throw error
+          }
+          if (result.done) {
+            state = 'ended'
+            return
+          }
+          yield result.value
+        }
+      } finally {
+        if (state === 'timed-out') callReturn(iterator).catch(noop)
+        else if (state === 'open') await callReturn(iterator)
+      }
+    })
 }

@@ -1,5 +1,6 @@
 import { callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
-import type { AnyIterable } from './_types.js'
+import { fromSources } from './_fused.js'
+import type { AnyIterable, AsyncPipeline } from './_types.js'
 
 /**
  * Yields tuples of one value from each source, `[a0, b0]`, `[a1, b1]`, …, asking all the
@@ -20,11 +21,12 @@ import type { AnyIterable } from './_types.js'
  */
 export function zip<T extends readonly unknown[]>(
   ...sources: { readonly [K in keyof T]: AnyIterable<T[K]> }
-): AsyncIterableIterator<T> {
+): AsyncPipeline<T> {
   sources.forEach((source, index) => {
     validateIterable(`sources[${index}]`, source)
   })
-  return zipIterator(sources as readonly AnyIterable<unknown>[]) as AsyncIterableIterator<never>
+  const list = sources as readonly AnyIterable<unknown>[]
+  return fromSources(list, () => zipIterator(list)) as AsyncPipeline<never>
 }
 
 async function* zipIterator(sources: readonly AnyIterable<unknown>[]): AsyncGenerator<unknown[]> {

@@ -1,12 +1,30 @@
 import {
+  abortable,
+  buffer,
+  chunk,
+  concat,
+  drop,
+  dropWhile,
   filter,
+  flatMap,
+  flatMapConcurrent,
+  flatten,
   fromEvent,
   fromReadableStream,
   interval,
   map,
   mapConcurrent,
+  merge,
+  type Operator,
   pipe,
+  scan,
+  take,
+  takeWhile,
+  tap,
+  throttle,
+  timeout,
   toReadableStream,
+  zip,
 } from 'asyncwith/iter'
 import { describe, expect, it } from 'vitest'
 import { activeTimers, tracked } from '../_helpers/tracked.js'
@@ -79,5 +97,59 @@ describe('await using on a pipeline', () => {
     }
     expect(source.counts.returns).toBe(1)
     expect(source.counts.finallies).toBe(1)
+  })
+})
+
+const operators: Array<[string, () => Operator<number, unknown>]> = [
+  ['map()', () => map((n: number) => n)],
+  ['filter()', () => filter(() => true)],
+  ['take()', () => take(5)],
+  ['drop()', () => drop(0)],
+  ['takeWhile()', () => takeWhile(() => true)],
+  ['dropWhile()', () => dropWhile(() => false)],
+  ['scan()', () => scan((a: number, n: number) => a + n, 0)],
+  ['tap()', () => tap(() => {})],
+  ['flatMap()', () => flatMap((n: number) => [n])],
+  [
+    'flatten()',
+    () => (source) =>
+      flatten<number>()(
+        pipe(
+          source,
+          map((n: number) => [n]),
+        ),
+      ),
+  ],
+  ['chunk()', () => chunk(2)],
+  ['concat()', () => concat([9])],
+  ['buffer()', () => buffer(2)],
+  ['throttle()', () => throttle(100, 1000)],
+  ['timeout()', () => timeout(1000)],
+  ['abortable()', () => abortable(new AbortController().signal)],
+  ['mapConcurrent()', () => mapConcurrent(async (n: number) => n)],
+  ['flatMapConcurrent()', () => flatMapConcurrent(async (n: number) => [n])],
+  ['merge()', () => (source) => merge(source, [9])],
+  ['zip()', () => (source) => zip(source, [9, 9, 9])],
+]
+
+describe.each(operators)('%s', (_name, make) => {
+  it('returns an iterator that await using closes, closing the source once', async () => {
+    // Long enough that no operator reads it to the end ahead of the consumer.
+    const source = tracked(Array.from({ length: 100 }, (_, i) => i + 1))
+    {
+      await using values = make()(source)
+      expect((await values.next()).done).toBe(false)
+    }
+    expect(source.counts.returns).toBe(1)
+    expect(source.counts.finallies).toBe(1)
+  })
+
+  it('closes a source iterator without reading it when return() comes before next()', async () => {
+    const source = tracked([1, 2, 3])
+    const values = make()(source)
+    await values.return?.()
+    expect(source.counts.nexts).toBe(0)
+    expect(source.counts.returns).toBe(1)
+    expect((await values.next()).done).toBe(true)
   })
 })

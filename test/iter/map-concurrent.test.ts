@@ -316,13 +316,13 @@ describe('mapConcurrent()', () => {
     expect(p.state.running).toBe(0)
   })
 
-  it('does not open the source when return() comes before next()', async () => {
+  it('closes a source iterator without reading it when return() comes before next()', async () => {
     const source = tracked([1])
     const mapped = mapConcurrent(async (n: number) => n)(source)
     expect(await mapped.return!()).toEqual({ done: true, value: undefined })
     await expectDone(mapped)
     expect(source.counts.nexts).toBe(0)
-    expect(source.counts.returns).toBe(0)
+    expect(source.counts.returns).toBe(1)
   })
 
   it('resolves pending next() calls with done when return() is called', async () => {

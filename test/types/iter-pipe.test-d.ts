@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import {
+  type AsyncPipeline,
   chunk,
   concat,
   drop,
@@ -34,11 +35,11 @@ describe('pipe() types', () => {
       filter((s) => s.length > 1),
       map((s, index) => ({ s, index })),
     )
-    expectTypeOf(result).toEqualTypeOf<AsyncIterableIterator<{ s: string; index: number }>>()
+    expectTypeOf(result).toEqualTypeOf<AsyncPipeline<{ s: string; index: number }>>()
   })
 
   it('returns an async iterator over the source with no operators', () => {
-    expectTypeOf(pipe(words)).toEqualTypeOf<AsyncIterableIterator<string>>()
+    expectTypeOf(pipe(words)).toEqualTypeOf<AsyncPipeline<string>>()
   })
 
   it('unwraps promises returned by map callbacks', () => {
@@ -47,7 +48,7 @@ describe('pipe() types', () => {
         numbers,
         map(async (n) => n > 1),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<boolean>>()
+    ).toEqualTypeOf<AsyncPipeline<boolean>>()
   })
 
   it('ends with a sink to give its promise', () => {
@@ -69,13 +70,13 @@ describe('pipe() types', () => {
         mixed,
         filter((v): v is string => typeof v === 'string'),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<string>>()
+    ).toEqualTypeOf<AsyncPipeline<string>>()
     expectTypeOf(
       pipe(
         mixed,
         takeWhile((v): v is number => typeof v === 'number'),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<number>>()
+    ).toEqualTypeOf<AsyncPipeline<number>>()
   })
 
   it('types the other operators', () => {
@@ -84,26 +85,22 @@ describe('pipe() types', () => {
         numbers,
         flatMap((n) => [String(n)]),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<string>>()
-    expectTypeOf(pipe([[1], [2]], flatten())).toEqualTypeOf<AsyncIterableIterator<number>>()
-    expectTypeOf(pipe(numbers, concat(words))).toEqualTypeOf<
-      AsyncIterableIterator<number | string>
-    >()
-    expectTypeOf(pipe(numbers, chunk(2, { maxWait: 10 }))).toEqualTypeOf<
-      AsyncIterableIterator<number[]>
-    >()
+    ).toEqualTypeOf<AsyncPipeline<string>>()
+    expectTypeOf(pipe([[1], [2]], flatten())).toEqualTypeOf<AsyncPipeline<number>>()
+    expectTypeOf(pipe(numbers, concat(words))).toEqualTypeOf<AsyncPipeline<number | string>>()
+    expectTypeOf(pipe(numbers, chunk(2, { maxWait: 10 }))).toEqualTypeOf<AsyncPipeline<number[]>>()
     expectTypeOf(
       pipe(
         numbers,
         scan((acc, n) => acc + String(n), ''),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<string>>()
+    ).toEqualTypeOf<AsyncPipeline<string>>()
     expectTypeOf(
       pipe(
         numbers,
         scan((acc, n) => acc + n),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<number>>()
+    ).toEqualTypeOf<AsyncPipeline<number>>()
     expectTypeOf(
       pipe(
         numbers,
@@ -111,8 +108,8 @@ describe('pipe() types', () => {
         drop(1),
         tap((n) => n),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<number>>()
-    expectTypeOf(range(3)).toEqualTypeOf<AsyncIterableIterator<number>>()
+    ).toEqualTypeOf<AsyncPipeline<number>>()
+    expectTypeOf(range(3)).toEqualTypeOf<AsyncPipeline<number>>()
   })
 
   it('accepts twelve operators', () => {
@@ -131,7 +128,7 @@ describe('pipe() types', () => {
         pairs,
         map(([a]) => a),
       ),
-    ).toEqualTypeOf<AsyncIterableIterator<number>>()
+    ).toEqualTypeOf<AsyncPipeline<number>>()
   })
 
   it('rejects mismatched stages', () => {
@@ -166,6 +163,6 @@ describe('pipe() types', () => {
 
   it('exposes the Operator type for custom operators', () => {
     const double: Operator<number, number> = map((n: number) => n * 2)
-    expectTypeOf(pipe(numbers, double)).toEqualTypeOf<AsyncIterableIterator<number>>()
+    expectTypeOf(pipe(numbers, double)).toEqualTypeOf<AsyncPipeline<number>>()
   })
 })
