@@ -13,6 +13,7 @@
  * const error = new SuppressedError(new Error('close failed'), new Error('body failed'))
  * console.log(error.error.message, '/', error.suppressed.message) // close failed / body failed
  */
+export type SuppressedError = globalThis.SuppressedError
 export const SuppressedError: SuppressedErrorConstructor =
   (globalThis as { SuppressedError?: SuppressedErrorConstructor }).SuppressedError ?? _ponyfill()
 

@@ -198,3 +198,12 @@ describe('SuppressedError', () => {
     expectTypeOf(e.suppressed).toBeAny()
   })
 })
+
+describe('SuppressedError as a type', () => {
+  it('names the instance type as well as the constructor', () => {
+    const error: SuppressedError = new SuppressedError(new Error('a'), new Error('b'))
+    expectTypeOf(error).toHaveProperty('error')
+    expectTypeOf(error).toHaveProperty('suppressed')
+    expectTypeOf(error).toExtend<Error>()
+  })
+})
