@@ -1,0 +1,12 @@
+// Builds dist/ (ESM, the package's own format) and dist/cjs/ (CommonJS, for `require`).
+// Both come from the same sources with tsc; dist/cjs/package.json marks its files as CommonJS.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+
+const tsc = (project) => execFileSync('npx', ['--no-install', 'tsc', '-p', project], { stdio: 'inherit' })
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
+tsc('tsconfig.build.json')
+tsc('tsconfig.cjs.json')
+mkdirSync(new URL('../dist/cjs', import.meta.url), { recursive: true })
+writeFileSync(new URL('../dist/cjs/package.json', import.meta.url), '{ "type": "commonjs" }\n')
