@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 
-const tsc = (project) => execFileSync('npx', ['--no-install', 'tsc', '-p', project], { stdio: 'inherit' })
+const tsc = (project) =>
+  execFileSync('npx', ['--no-install', 'tsc', '-p', project], { stdio: 'inherit' })
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
 tsc('tsconfig.build.json')
