@@ -126,6 +126,20 @@ export function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
 }
 
+/**
+ * How many more timers are active than `before`, the process-wide count (from
+ * `process.getActiveResourcesInfo()`) taken at the start of a test. The test runner's own
+ * short-lived timers come and go, so a surplus is re-read for a few event-loop turns before
+ * it counts: a timer left behind stays, theirs do not.
+ */
+export async function timersAbove(before: number): Promise<number> {
+  for (let turn = 0; turn < 5; turn++) {
+    if (activeTimers() <= before) return 0
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return Math.max(0, activeTimers() - before)
+}
+
 /** Lets every queued microtask and one macrotask run. */
 export function flush(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0))

@@ -27,7 +27,7 @@ import {
   zip,
 } from 'asyncwith/iter'
 import { describe, expect, it } from 'vitest'
-import { activeTimers, tracked } from '../_helpers/tracked.js'
+import { activeTimers, timersAbove, tracked } from '../_helpers/tracked.js'
 
 // Pipelines are AsyncDisposable, like native async generators on runtimes with explicit
 // resource management: leaving an `await using` block closes them, and through them the source.
@@ -65,7 +65,7 @@ describe('await using on a pipeline', () => {
       await using ticks = interval(1)
       expect((await ticks.next()).value).toBe(0)
     }
-    expect(activeTimers()).toBe(before)
+    expect(await timersAbove(before)).toBe(0)
   })
 
   it('removes the listener of fromEvent when the block ends', async () => {

@@ -9,7 +9,13 @@ import {
   ticks,
   whenAborted,
 } from '../_helpers/concurrent-probe.js'
-import { activeTimers, expectDone, tracked, unhandledDuring } from '../_helpers/tracked.js'
+import {
+  activeTimers,
+  expectDone,
+  timersAbove,
+  tracked,
+  unhandledDuring,
+} from '../_helpers/tracked.js'
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
@@ -293,7 +299,7 @@ describe('mapConcurrent()', () => {
     expect(source.counts.finallies).toBe(1)
     expect(p.state.signals.slice(1).every((signal) => signal.aborted)).toBe(true)
     expect(p.state.signals[0]!.aborted).toBe(false)
-    expect(activeTimers()).toBe(timers)
+    expect(await timersAbove(timers)).toBe(0)
   })
 
   it('runs the same cleanup when the loop body throws', async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isTimeoutError, TimeoutError } from '../../src/iter/errors.js'
 import { timeout } from '../../src/iter/timeout.js'
 import { deferred } from '../_helpers/concurrent-probe.js'
-import { activeTimers, tracked, unhandledDuring } from '../_helpers/tracked.js'
+import { activeTimers, timersAbove, tracked, unhandledDuring } from '../_helpers/tracked.js'
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
@@ -95,7 +95,7 @@ describe('timeout()', () => {
     for await (const _ of timeout<number>(1000)(source)) break
     expect(source.counts.returns).toBe(1)
     expect(source.counts.finallies).toBe(1)
-    expect(activeTimers()).toBe(timers)
+    expect(await timersAbove(timers)).toBe(0)
   })
 
   it('rethrows a source error and clears its timer', async () => {
@@ -107,7 +107,7 @@ describe('timeout()', () => {
     })
     expect(unhandled).toEqual([])
     expect(source.counts.returns).toBe(0)
-    expect(activeTimers()).toBe(timers)
+    expect(await timersAbove(timers)).toBe(0)
   })
 
   it('passes everything through when ms is false', async () => {
