@@ -77,6 +77,18 @@ export function openIterator<T>(source: AnyIterable<T>): AsyncIterator<T> {
 }
 
 /**
+ * Calls `iterator.next()`, always giving a promise: a synchronous throw becomes a rejection
+ * and a plain result is wrapped.
+ */
+export function callNext<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
+  try {
+    return Promise.resolve(iterator.next())
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
  * Calls `iterator.return()` once if it has one, turning a synchronous throw into a rejection.
  * The result is always a promise; callers decide whether its error matters.
  */
@@ -138,12 +150,7 @@ export function raceNext<T>(
   signal: AbortSignal | undefined,
 ): Promise<IteratorResult<T>> {
   if (signal?.aborted) return Promise.reject(signal.reason)
-  let promise: Promise<IteratorResult<T>>
-  try {
-    promise = Promise.resolve(iterator.next())
-  } catch (error) {
-    return Promise.reject(error)
-  }
+  const promise = callNext(iterator)
   if (ms === undefined && signal === undefined) return promise
   return new Promise<IteratorResult<T>>((resolve, reject) => {
     let timer: unknown

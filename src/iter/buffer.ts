@@ -1,4 +1,4 @@
-import { callReturn, openIterator, validateLimit } from './_concurrent-shared.js'
+import { callNext, callReturn, openIterator, validateLimit } from './_concurrent-shared.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
@@ -37,12 +37,7 @@ export function buffer<T>(size: number): Operator<T, T> {
       const fill = (): void => {
         if (pulling || ended !== undefined || values.length >= size) return
         pulling = true
-        let promise: PromiseLike<IteratorResult<T>>
-        try {
-          promise = Promise.resolve(iterator.next())
-        } catch (error) {
-          promise = Promise.reject(error)
-        }
+        const promise = callNext(iterator)
         promise.then(
           (result) => {
             pulling = false

@@ -1,4 +1,4 @@
-import { callReturn, openIterator, validateFunction } from './_concurrent-shared.js'
+import { callNext, callReturn, openIterator, validateFunction } from './_concurrent-shared.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { AnyIterable, Operator } from './_types.js'
 import {
@@ -93,12 +93,7 @@ export function flatMapConcurrent<T, U>(
         if (failure !== undefined || lane.buffer.length >= laneCapacity) return
         lane.pending = true
         pendingOps++
-        let promise: PromiseLike<IteratorResult<U>>
-        try {
-          promise = Promise.resolve(lane.iterator.next())
-        } catch (error) {
-          promise = Promise.reject(error)
-        }
+        const promise = callNext(lane.iterator)
         promise.then(
           (result) => {
             lane.pending = false
@@ -163,12 +158,7 @@ export function flatMapConcurrent<T, U>(
         if (lanes.length >= concurrency) return
         pulling = true
         pendingOps++
-        let promise: PromiseLike<IteratorResult<T>>
-        try {
-          promise = Promise.resolve(iterator.next())
-        } catch (error) {
-          promise = Promise.reject(error)
-        }
+        const promise = callNext(iterator)
         promise.then(
           (result) => {
             pulling = false

@@ -1,4 +1,4 @@
-import { callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
+import { callNext, callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
 import { fromSources } from './_fused.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
@@ -50,12 +50,7 @@ async function* mergeIterator(sources: readonly AnyIterable<unknown>[]): AsyncGe
     resolve?.()
   }
   const pull = (index: number): void => {
-    let promise: PromiseLike<IteratorResult<unknown>>
-    try {
-      promise = Promise.resolve(iterators[index]!.next())
-    } catch (error) {
-      promise = Promise.reject(error)
-    }
+    const promise = callNext(iterators[index]!)
     promise.then(
       (result) => arrive({ index, result }),
       (error: unknown) => arrive({ index, failure: { error } }),

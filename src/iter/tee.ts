@@ -1,5 +1,11 @@
 import { asyncDisposeSymbol } from '../context/_symbols.js'
-import { callReturn, openIterator, validateIterable, validateLimit } from './_concurrent-shared.js'
+import {
+  callNext,
+  callReturn,
+  openIterator,
+  validateIterable,
+  validateLimit,
+} from './_concurrent-shared.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
 /** Options of {@link tee}. */
@@ -74,12 +80,7 @@ class TeeState<T> {
   #pull(): Promise<void> {
     if (this.#pulling !== undefined) return this.#pulling
     this.#iterator ??= openIterator(this.#source)
-    let promise: Promise<IteratorResult<T>>
-    try {
-      promise = Promise.resolve(this.#iterator.next())
-    } catch (error) {
-      promise = Promise.reject(error)
-    }
+    const promise = callNext(this.#iterator)
     const pulling = promise.then(
       (result) => {
         this.#pulling = undefined

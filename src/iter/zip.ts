@@ -1,4 +1,4 @@
-import { callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
+import { callNext, callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
 import { fromSources } from './_fused.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
@@ -40,15 +40,7 @@ async function* zipIterator(sources: readonly AnyIterable<unknown>[]): AsyncGene
     }
     if (iterators.length === 0) return
     while (true) {
-      const results = await Promise.allSettled(
-        iterators.map((iterator) => {
-          try {
-            return Promise.resolve(iterator.next())
-          } catch (error) {
-            return Promise.reject(error)
-          }
-        }),
-      )
+      const results = await Promise.allSettled(iterators.map(callNext))
       const values: unknown[] = []
       let failure: { error: unknown } | undefined
       let done = false
