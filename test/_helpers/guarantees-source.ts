@@ -3,7 +3,7 @@
  * that can fail or stall at a chosen point, and a probe that counts callbacks in flight.
  */
 import type { ConcurrentContext } from '../../src/iter/index.js'
-import type { TrackedCounts } from './tracked.js'
+import { countCalls, type TrackedCounts } from './tracked.js'
 
 /** A promise with its settle functions outside. */
 export interface Gate {
@@ -70,26 +70,7 @@ export function guardedSource(options: GuardedSourceOptions = {}): GuardedSource
       counts.finallies++
     }
   }
-  const generator = generate()
-  const wrapper = {
-    counts,
-    next(...args: [] | [unknown]) {
-      counts.nexts++
-      return generator.next(...args)
-    },
-    return(value?: unknown) {
-      counts.returns++
-      return generator.return(value as never)
-    },
-    throw(error?: unknown) {
-      counts.throws++
-      return generator.throw(error)
-    },
-    [Symbol.asyncIterator]() {
-      return this
-    },
-  }
-  return wrapper as GuardedSource
+  return countCalls(generate(), counts) as GuardedSource
 }
 
 /** Resolves after `ms` through a real timer. */

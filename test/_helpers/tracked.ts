@@ -50,7 +50,17 @@ export function tracked<T>(
       counts.finallies++
     }
   }
-  const generator = generate()
+  return countCalls(generate(), counts)
+}
+
+/**
+ * Wraps `generator` so that every `next`, `return` and `throw` that reaches it is counted in
+ * `counts` (the generator itself counts `yielded` and `finallies`).
+ */
+export function countCalls<T>(
+  generator: AsyncGenerator<T>,
+  counts: TrackedCounts,
+): AsyncIterableIterator<T> & { counts: TrackedCounts } {
   const wrapper = {
     counts,
     next(...args: [] | [unknown]) {
