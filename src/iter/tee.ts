@@ -145,20 +145,20 @@ async function* branchIterator<T>(state: TeeState<T>, branch: number): AsyncGene
  * is done or returned, and that last `return()` resolves after it.
  *
  * @param source - The iterable to split; it is opened on the first `next()` of any branch.
- * @param count - How many branches: a positive integer.
+ * @param count - How many branches: a positive integer (2 by default, as in Python).
  * @param options - `capacity`.
  * @returns An array of `count` lazy iterators.
  * @throws `TypeError` or `RangeError` at once for a wrong `source`, `count` or `capacity`.
  * @example
  * import { tee } from 'asyncwith/iter'
  *
- * const [a, b] = tee([1, 2], 2)
+ * const [a, b] = tee([1, 2])
  * for await (const n of a) console.log('a', n)
  * for await (const n of b) console.log('b', n)
  */
 export function tee<T>(
   source: AnyIterable<T>,
-  count: number,
+  count = 2,
   options?: TeeOptions,
 ): AsyncPipeline<T>[] {
   validateIterable('source', source)

@@ -10,6 +10,13 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe('tee()', () => {
+  it('makes two branches when no count is given, as Python does', async () => {
+    const branches = tee([1, 2])
+    expect(branches).toHaveLength(2)
+    expect(await collect(branches[0]!)).toEqual([1, 2])
+    expect(await collect(branches[1]!)).toEqual([1, 2])
+  })
+
   it('gives every branch every value, reading the source once', async () => {
     const source = tracked([1, 2, 3])
     const [a, b] = tee(source, 2)
