@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+// The core layers run in browsers, Deno and Bun: no dependency, no `node:` module, and
+// imports only flow from a layer to the ones before it (design.md, "Layers").
+const root = fileURLToPath(new URL('../', import.meta.url))
+const order = ['context', 'iter', 'task', 'http'] as const
+
+function importsOf(layer: string): Array<{ file: string; specifier: string }> {
+  const dir = join(root, 'src', layer)
+  const found: Array<{ file: string; specifier: string }> = []
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.ts')) continue
+    // Comments hold TSDoc examples that import the public package: leave them out.
+    const text = readFileSync(join(dir, name), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '')
+    for (const match of text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g,
+    )) {
+      found.push({ file: `src/${layer}/${name}`, specifier: match[1]! })
+    }
+  }
+  return found
+}
+
+describe('layering', () => {
+  it.each(['context', 'iter', 'task'])('src/%s imports only relative modules', (layer) => {
+    const outside = importsOf(layer).filter(({ specifier }) => !specifier.startsWith('.'))
+    expect(outside).toEqual([])
+  })
+
+  it.each(order.map((layer, index) => [layer, order.slice(index + 1)] as const))(
+    'src/%s imports nothing from the layers after it',
+    (layer, later) => {
+      const wrong = importsOf(layer).filter(({ specifier }) =>
+        later.some((other) => specifier.includes(`../${other}/`)),
+      )
+      expect(wrong).toEqual([])
+    },
+  )
+
+  it('has no runtime dependencies yet besides what http will need', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>
+    }
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual([])
+  })
+})
