@@ -115,7 +115,6 @@ for (const [name, fn] of checks) {
     console.error(`not ok - ${name}: ${error?.stack ?? error}`)
   }
 }
-const runtime =
-  typeof Deno !== 'undefined' ? 'deno' : typeof Bun !== 'undefined' ? 'bun' : 'node'
+const runtime = typeof Deno !== 'undefined' ? 'deno' : typeof Bun !== 'undefined' ? 'bun' : 'node'
 console.log(`${runtime}: ${checks.length - failed} passed, ${failed} failed`)
 if (failed > 0) throw new Error(`${failed} portability checks failed`)
