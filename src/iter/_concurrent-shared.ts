@@ -189,3 +189,38 @@ export class Interrupted {
     this.error = error
   }
 }
+
+/**
+ * Passes `iterator`'s values through, getting each one with `race` (a `next()` raced against
+ * a cut-off, as {@link raceNext} does). When the race is lost (`isCutOff(error)`), the
+ * source's `return()` is called but not awaited: a source stuck in a read may never settle.
+ * Otherwise an early exit awaits it. `before` runs ahead of every read and may throw.
+ */
+export async function* raceThrough<T>(
+  iterator: AsyncIterator<T>,
+  race: (iterator: AsyncIterator<T>) => Promise<IteratorResult<T>>,
+  isCutOff: (error: unknown) => boolean,
+  before?: () => void,
+): AsyncGenerator<T, void, undefined> {
+  let state = 'open' as 'open' | 'ended' | 'cut-off'
+  try {
+    while (true) {
+      before?.()
+      let result: IteratorResult<T>
+      try {
+        result = await race(iterator)
+      } catch (error) {
+        state = isCutOff(error) ? 'cut-off' : 'ended'
+        throw error
+      }
+      if (result.done) {
+        state = 'ended'
+        return
+      }
+      yield result.value
+    }
+  } finally {
+    if (state === 'cut-off') callReturn(iterator).catch(noop)
+    else if (state === 'open') await callReturn(iterator)
+  }
+}

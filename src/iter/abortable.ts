@@ -1,4 +1,4 @@
-import { callReturn, noop, openIterator, raceNext, validateSignal } from './_concurrent-shared.js'
+import { openIterator, raceNext, raceThrough, validateSignal } from './_concurrent-shared.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
@@ -37,27 +37,14 @@ export function abortable<T>(signal: AbortSignal): Operator<T, T> {
     fromGeneratorDirect<T>(input, async function* abortableIterator(upstream) {
       const source = upstream as AsyncIterableIterator<T>
       if (signal.aborted) throw signal.reason
-      const iterator = openIterator(source)
-      let state = 'open' as 'open' | 'ended' | 'aborted'
-      try {
-        while (true) {
-          if (signal.aborted) throw signal.reason
-          let result: IteratorResult<T>
-          try {
-            result = await raceNext(iterator, undefined, undefined, signal)
-          } catch (error) {
-            state = signal.aborted && error === signal.reason ? 'aborted' : 'ended'
-            throw error
-          }
-          if (result.done) {
-            state = 'ended'
-            return
-          }
-          yield result.value
-        }
-      } finally {
-        if (state === 'aborted') callReturn(iterator).catch(noop)
-        else if (state === 'open') await callReturn(iterator)
+      const throwIfAborted = (): void => {
+        if (signal.aborted) throw signal.reason
       }
+      yield* raceThrough(
+        openIterator(source),
+        (iterator) => raceNext(iterator, undefined, undefined, signal),
+        (error) => signal.aborted && error === signal.reason,
+        throwIfAborted,
+      )
     })
 }

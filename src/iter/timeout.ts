@@ -1,4 +1,4 @@
-import { callReturn, noop, openIterator, raceNext, validateMs } from './_concurrent-shared.js'
+import { openIterator, raceNext, raceThrough, validateMs } from './_concurrent-shared.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 import { TimeoutError } from './errors.js'
@@ -34,30 +34,15 @@ export function timeout<T>(ms: number | false): Operator<T, T> {
         yield* source
         return
       }
-      const iterator = openIterator(source)
-      let state = 'open' as 'open' | 'ended' | 'timed-out'
+      let timedOut: TimeoutError | undefined
       const onTimeout = (): unknown => {
-        state = 'timed-out'
-        return new TimeoutError(`Timed out after ${ms} ms waiting for the next value`)
+        timedOut = new TimeoutError(`Timed out after ${ms} ms waiting for the next value`)
+        return timedOut
       }
-      try {
-        while (true) {
-          let result: IteratorResult<T>
-          try {
-            result = await raceNext(iterator, ms, onTimeout, undefined)
-          } catch (error) {
-            if (state === 'open') state = 'ended'
-            throw error
-          }
-          if (result.done) {
-            state = 'ended'
-            return
-          }
-          yield result.value
-        }
-      } finally {
-        if (state === 'timed-out') callReturn(iterator).catch(noop)
-        else if (state === 'open') await callReturn(iterator)
-      }
+      yield* raceThrough(
+        openIterator(source),
+        (iterator) => raceNext(iterator, ms, onTimeout, undefined),
+        (error) => error !== undefined && error === timedOut,
+      )
     })
 }
