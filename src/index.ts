@@ -1,5 +1,6 @@
 // The root re-exports the core layers by name (so the public surface shows in review diffs).
-// `asyncwith/http` stays separate because it needs Node.js.
+// `asyncwith/http` stays separate because it needs Node.js. Two layers use the name `timeout`:
+// here it is the iter operator (it came first); import the task scope from 'asyncwith/task'.
 export {
   type AsyncContextManager,
   AsyncExitStack,
@@ -77,3 +78,35 @@ export {
   toReadableStream,
   zip,
 } from './iter/index.js'
+export {
+  type AcquireOptions,
+  type AsCompletedOptions,
+  asCompleted,
+  ClosedError,
+  deadline,
+  isClosedError,
+  isTaskGroupError,
+  isWouldBlockError,
+  type Permit,
+  Queue,
+  type QueueStatistics,
+  type QueueWaitOptions,
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateLimiterStatistics,
+  Semaphore,
+  type SemaphoreStatistics,
+  type SettledResult,
+  type SleepOptions,
+  type SpawnOptions,
+  sleep,
+  type TakeOptions,
+  Task,
+  TaskGroup,
+  TaskGroupError,
+  type TaskGroupOptions,
+  type TaskGroupStatistics,
+  type TimeoutOptions,
+  TimeoutScope,
+  WouldBlockError,
+} from './task/index.js'

@@ -1,6 +1,7 @@
 import * as root from 'asyncwith'
 import * as context from 'asyncwith/context'
 import * as iter from 'asyncwith/iter'
+import * as task from 'asyncwith/task'
 import { describe, expect, it } from 'vitest'
 
 // Update these lists on purpose when the public surface changes (Trio's test_exports).
@@ -51,9 +52,42 @@ describe('asyncwith/iter', () => {
   })
 })
 
+const taskNames = [
+  'ClosedError',
+  'Queue',
+  'RateLimiter',
+  'Semaphore',
+  'Task',
+  'TaskGroup',
+  'TaskGroupError',
+  'TimeoutError',
+  'TimeoutScope',
+  'WouldBlockError',
+  'asCompleted',
+  'deadline',
+  'isClosedError',
+  'isTaskGroupError',
+  'isTimeoutError',
+  'isWouldBlockError',
+  'sleep',
+  'timeout',
+]
+
+describe('asyncwith/task', () => {
+  it('exports exactly the reviewed runtime names', () => {
+    expect(Object.keys(task).sort()).toEqual(taskNames)
+  })
+
+  it('shares TimeoutError with asyncwith/iter, so one check covers both layers', () => {
+    expect(task.TimeoutError).toBe(iter.TimeoutError)
+  })
+})
+
 describe('asyncwith', () => {
   it('re-exports every name of the core layers, each the same object', () => {
-    const expected = { ...context, ...iter }
+    // The root's `timeout` is the iter operator; the task scope is only in 'asyncwith/task'.
+    const { timeout: _taskTimeout, ...taskWithoutTimeout } = task
+    const expected = { ...context, ...taskWithoutTimeout, ...iter }
     expect(Object.keys(root).sort()).toEqual(Object.keys(expected).sort())
     const rootEntries: Record<string, unknown> = { ...root }
     for (const [name, value] of Object.entries(expected)) {

@@ -42,10 +42,14 @@ describe('layering', () => {
     },
   )
 
-  it('has no runtime dependencies yet besides what http will need', () => {
+  it('has one runtime dependency, undici 7, which only src/http imports', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>
     }
-    expect(Object.keys(manifest.dependencies ?? {})).toEqual([])
+    expect(manifest.dependencies).toEqual({ undici: expect.stringMatching(/^\^7\./) })
+    const importers = order
+      .flatMap((layer) => importsOf(layer))
+      .filter(({ specifier }) => specifier === 'undici' || specifier.startsWith('undici/'))
+    expect(importers.every(({ file }) => file.startsWith('src/http/'))).toBe(true)
   })
 })

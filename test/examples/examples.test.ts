@@ -37,4 +37,16 @@ describe('examples/', () => {
       ].join('\n'),
     )
   })
+
+  it('fetch-concurrent.ts fetches the same pages with a TaskGroup, two at a time', async () => {
+    expect(await runExample('fetch-concurrent.ts')).toBe(
+      [
+        '<h1>Example Domain: example.com</h1>',
+        '<h1>Example Domain: example.org</h1>',
+        '<h1>Example Domain: example.net</h1>',
+        'at most 2 requests were in flight',
+        '',
+      ].join('\n'),
+    )
+  })
 })

@@ -3,7 +3,9 @@
 // Usage: <runtime> test/runtimes/smoke.mjs   (after `npm run build`)
 import {
   AsyncExitStack,
+  asCompleted,
   contextManager,
+  deadline,
   filter,
   fromEvent,
   fromReadableStream,
@@ -11,7 +13,12 @@ import {
   map,
   mapConcurrent,
   pipe,
+  Queue,
+  RateLimiter,
+  Semaphore,
+  sleep,
   suppress,
+  TaskGroup,
   take,
   toArray,
   toReadableStream,
@@ -107,6 +114,65 @@ check('Web streams round-trip', async () => {
 })
 
 let failed = 0
+check('TaskGroup aborts the other tasks on a failure and reports it once', async () => {
+  let aborted = false
+  try {
+    await withContext(new TaskGroup(), (group) => {
+      group.spawn(async (signal) => {
+        try {
+          await sleep(5_000, { signal })
+        } finally {
+          aborted = signal.aborted
+        }
+      })
+      group.spawn(async () => {
+        throw new Error('boom')
+      })
+    })
+    throw new Error('TaskGroup did not throw')
+  } catch (error) {
+    equal(
+      [error.code, error.errors.map((e) => e.message), aborted],
+      ['ASYNCWITH_TASK_GROUP', ['boom'], true],
+    )
+  }
+})
+
+check('deadline turns its own abort into a TimeoutError', async () => {
+  try {
+    await withContext(deadline(Date.now() + 5), ({ signal }) => sleep(5_000, { signal }))
+    throw new Error('deadline did not fire')
+  } catch (error) {
+    equal(error.code, 'ASYNCWITH_TIMEOUT')
+  }
+})
+
+check('Semaphore, RateLimiter, Queue and asCompleted work together', async () => {
+  const semaphore = new Semaphore(2)
+  const limiter = new RateLimiter({ rate: 1000, burst: 10 })
+  const queue = new Queue(1)
+  let peak = 0
+  const producer = (async () => {
+    for (let i = 0; i < 6; i++) await queue.put(i)
+    queue.close()
+  })()
+  const work = []
+  for await (const item of queue) {
+    await limiter.take()
+    work.push(
+      semaphore.run(async () => {
+        peak = Math.max(peak, 2 - semaphore.available)
+        await sleep(1)
+        return item
+      }),
+    )
+  }
+  await producer
+  const done = []
+  for await (const value of asCompleted(work)) done.push(value)
+  equal([done.sort(), peak <= 2], [[0, 1, 2, 3, 4, 5], true])
+})
+
 for (const [name, fn] of checks) {
   try {
     await fn()
