@@ -198,7 +198,11 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
    *
    * @param failure - What the body threw, if it did.
    */
-  async exit(failure?: Failure): Promise<void> {
+  exit(failure?: Failure): Promise<void> {
+    return this.#leave(failure, false)
+  }
+
+  async #leave(failure: Failure | undefined, disposing: boolean): Promise<void> {
     if (this.#state !== OPEN) throw new Error('TaskGroup is already leaving or has left')
     this.#state = CLOSING
     const bodyCancelled = failure !== undefined && this.#isCancellation(failure.error)
@@ -214,20 +218,21 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
     this.#removeOuter = undefined
     if (this.#failures.length > 0) throw new TaskGroupError(this.#failures)
     const outer = this.#outer
-    if (outer?.aborted && (this.#cancelled || bodyCancelled)) {
-      // Our signal aborted with the outer reason: hand it back untouched. When the body threw
-      // it, returning lets the same error continue.
-      if (!bodyCancelled) throw outer.reason
-    }
+    // Our signal aborted with the outer reason: hand it back untouched. When the body threw
+    // it, returning lets the same error continue. Disposal cannot know whether the body threw
+    // it, and throwing it again would wrap it as SuppressedError(reason, reason), hiding it
+    // from the enclosing timeout; so `await using` leaves it to the body.
+    if (outer?.aborted && this.#cancelled && !bodyCancelled && !disposing) throw outer.reason
   }
 
   /**
-   * Leaves the group for `await using`: waits for every task, then throws as
-   * {@link TaskGroup.exit} does. Disposal cannot see the body's error, so tasks are not
-   * aborted when the body throws.
+   * Leaves the group for `await using`: waits for every task, then throws a
+   * {@link TaskGroupError} if any failed. Disposal cannot see the body's error, so tasks are
+   * not aborted when the body throws, and an outer abort is left for the body to report
+   * (the group's signal stays aborted, so the next signal-aware await fails with it).
    */
   [asyncDisposeSymbol](): Promise<void> {
-    return this.exit()
+    return this.#leave(undefined, true)
   }
 
   /** Counters for monitoring: running tasks, failures so far, state. */
