@@ -1,0 +1,48 @@
+// One Semaphore per key (origin or host name), created on first use and forgotten when idle,
+// so a run over a million hosts does not keep a million semaphores.
+import { type Permit, Semaphore } from '../task/index.js'
+
+const NO_PERMIT: Permit = {
+  release() {},
+  [Symbol.dispose]() {},
+}
+
+export class KeyedSemaphores {
+  readonly #permits: number
+  readonly #semaphores = new Map<string, Semaphore>()
+
+  constructor(permits: number) {
+    this.#permits = permits
+  }
+
+  /** A permit for `key`; a no-op permit when the limit is `Infinity`. */
+  async acquire(key: string, signal: AbortSignal): Promise<Permit> {
+    if (this.#permits === Number.POSITIVE_INFINITY) return NO_PERMIT
+    let semaphore = this.#semaphores.get(key)
+    if (semaphore === undefined) {
+      semaphore = new Semaphore(this.#permits)
+      this.#semaphores.set(key, semaphore)
+    }
+    const permit = await semaphore.acquire({ signal })
+    const semaphores = this.#semaphores
+    const owner = semaphore
+    let released = false
+    const result: Permit = {
+      release() {
+        if (released) return
+        released = true
+        permit.release()
+        if (owner.available === owner.permits && owner.waiting === 0) semaphores.delete(key)
+      },
+      [Symbol.dispose]() {
+        result.release()
+      },
+    }
+    return result
+  }
+
+  /** Keys with a live semaphore (for tests and statistics). */
+  get size(): number {
+    return this.#semaphores.size
+  }
+}

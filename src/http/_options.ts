@@ -1,0 +1,251 @@
+// The client's options, checked once and resolved to plain settings.
+import type { DecompressSettings } from './_response-init.js'
+import { IDEMPOTENT_METHODS, RETRY_STATUSES, type RetrySettings } from './_retry.js'
+
+/** Per-phase time limits, in ms; `false` disables one. */
+export interface TimeoutOptions {
+  /**
+   * Opening the connection (TCP and TLS).
+   * @defaultValue 10000
+   */
+  readonly connect?: number | false
+  /**
+   * From sending the request to receiving the response headers.
+   * @defaultValue 30000
+   */
+  readonly headers?: number | false
+  /**
+   * The longest pause between two chunks of the body (not the time to read all of it).
+   * @defaultValue 30000
+   */
+  readonly body?: number | false
+  /**
+   * The whole call: every try, the waits between them, redirects, and reading the body.
+   * @defaultValue false
+   */
+  readonly total?: number | false
+}
+
+/** When to try again. */
+export interface RetryOptions {
+  /**
+   * Retries after the first try.
+   * @defaultValue 2
+   */
+  readonly limit?: number
+  /**
+   * The first backoff step in ms; each retry doubles it, with full jitter.
+   * @defaultValue 300
+   */
+  readonly baseDelay?: number
+  /**
+   * Bound on every wait before a retry. A `Retry-After` asking for longer is not waited for:
+   * that response is reported as it is.
+   * @defaultValue 30000
+   */
+  readonly maxDelay?: number
+  /**
+   * Methods that may be retried.
+   * @defaultValue GET, HEAD, OPTIONS, PUT, DELETE, TRACE (the idempotent ones)
+   */
+  readonly methods?: readonly string[]
+  /**
+   * Statuses that are retried.
+   * @defaultValue 408, 429, 500, 502, 503, 504
+   */
+  readonly statuses?: readonly number[]
+}
+
+/** How redirects are followed. */
+export interface RedirectOptions {
+  /**
+   * The most redirects followed for one request; one more is a `RedirectLimitError`.
+   * @defaultValue 10
+   */
+  readonly limit?: number
+  /**
+   * Follow `https:` to `http:` redirects (refused by default: a `RedirectDowngradeError`).
+   * @defaultValue false
+   */
+  readonly allowDowngrade?: boolean
+}
+
+/** A token bucket per host. */
+export interface RateLimitOptions {
+  /** Requests allowed every `per` ms. */
+  readonly rate: number
+  /**
+   * The period of `rate`, in ms.
+   * @defaultValue 1000
+   */
+  readonly per?: number
+  /**
+   * How many may start at once after a quiet spell.
+   * @defaultValue `rate`
+   */
+  readonly burst?: number
+}
+
+export interface ResolvedTimeouts {
+  readonly connect: number
+  readonly headers: number
+  readonly body: number
+  readonly total: number
+}
+
+export interface ResolvedRedirect {
+  /** `false` when redirects are returned as responses instead of followed. */
+  readonly follow: boolean
+  readonly limit: number
+  readonly allowDowngrade: boolean
+}
+
+const MiB = 1024 * 1024
+
+export const DEFAULTS = {
+  connections: 64,
+  keepAlive: 4000,
+  timeout: { connect: 10_000, headers: 30_000, body: 30_000, total: Number.POSITIVE_INFINITY },
+  retry: { limit: 2, baseDelay: 300, maxDelay: 30_000 },
+  redirect: { follow: true, limit: 10, allowDowngrade: false },
+  maxBodySize: 64 * MiB,
+  decompress: { enabled: true, maxRatio: 1000, ratioFloor: MiB },
+} as const
+
+function describe(value: unknown): string {
+  let text: string
+  try {
+    text = typeof value === 'symbol' ? value.toString() : (JSON.stringify(value) ?? String(value))
+  } catch {
+    text = String(value)
+  }
+  return `\`${text}\` (${value === null ? 'null' : typeof value})`
+}
+
+export function checkLimit(name: string, value: unknown, allowInfinity = true): number {
+  const expected = allowInfinity ? 'a positive integer or Infinity' : 'a positive integer'
+  const message = `Expected \`${name}\` to be ${expected}, got ${describe(value)}`
+  if (typeof value !== 'number') throw new TypeError(message)
+  if (value === Number.POSITIVE_INFINITY && allowInfinity) return value
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(message)
+  return value
+}
+
+function checkCount(name: string, value: unknown): number {
+  const message = `Expected \`${name}\` to be a non-negative integer, got ${describe(value)}`
+  if (typeof value !== 'number') throw new TypeError(message)
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(message)
+  return value
+}
+
+/** A duration in ms, or `false`/`Infinity` for none (resolved to `Infinity`). */
+function checkMs(name: string, value: unknown): number {
+  if (value === false || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY
+  const message = `Expected \`${name}\` to be a positive number of milliseconds or false, got ${describe(value)}`
+  if (typeof value !== 'number') throw new TypeError(message)
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
+  return value
+}
+
+function checkObject(name: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`Expected \`${name}\` to be an object, got ${describe(value)}`)
+  }
+}
+
+export function resolveTimeouts(
+  value: TimeoutOptions | number | false | undefined,
+  base: ResolvedTimeouts = DEFAULTS.timeout,
+): ResolvedTimeouts {
+  if (value === undefined) return base
+  if (value === false) {
+    const none = Number.POSITIVE_INFINITY
+    return { connect: none, headers: none, body: none, total: none }
+  }
+  if (typeof value === 'number') return { ...base, total: checkMs('timeout', value) }
+  checkObject('timeout', value)
+  return {
+    connect: value.connect === undefined ? base.connect : checkMs('timeout.connect', value.connect),
+    headers: value.headers === undefined ? base.headers : checkMs('timeout.headers', value.headers),
+    body: value.body === undefined ? base.body : checkMs('timeout.body', value.body),
+    total: value.total === undefined ? base.total : checkMs('timeout.total', value.total),
+  }
+}
+
+export function resolveRetry(
+  value: RetryOptions | number | false | undefined,
+  base?: RetrySettings,
+): RetrySettings {
+  const start: RetrySettings = base ?? {
+    ...DEFAULTS.retry,
+    methods: new Set(IDEMPOTENT_METHODS),
+    statuses: new Set(RETRY_STATUSES),
+  }
+  if (value === undefined) return start
+  if (value === false) return { ...start, limit: 0 }
+  if (typeof value === 'number') return { ...start, limit: checkCount('retry', value) }
+  checkObject('retry', value)
+  return {
+    limit: value.limit === undefined ? start.limit : checkCount('retry.limit', value.limit),
+    baseDelay:
+      value.baseDelay === undefined ? start.baseDelay : checkMs('retry.baseDelay', value.baseDelay),
+    maxDelay:
+      value.maxDelay === undefined ? start.maxDelay : checkCount('retry.maxDelay', value.maxDelay),
+    methods:
+      value.methods === undefined
+        ? start.methods
+        : new Set(value.methods.map((method) => method.toUpperCase())),
+    statuses: value.statuses === undefined ? start.statuses : new Set(value.statuses),
+  }
+}
+
+export function resolveRedirect(
+  value: RedirectOptions | false | undefined,
+  base: ResolvedRedirect = DEFAULTS.redirect,
+): ResolvedRedirect {
+  if (value === undefined) return base
+  if (value === false) return { ...base, follow: false }
+  checkObject('redirect', value)
+  return {
+    follow: true,
+    limit: value.limit === undefined ? base.limit : checkCount('redirect.limit', value.limit),
+    allowDowngrade: value.allowDowngrade ?? base.allowDowngrade,
+  }
+}
+
+export function resolveMaxBodySize(value: number | false | undefined, base: number): number {
+  if (value === undefined) return base
+  if (value === false || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY
+  return checkCount('maxBodySize', value)
+}
+
+export function resolveDecompress(
+  value: boolean | { readonly maxRatio?: number } | undefined,
+): DecompressSettings {
+  if (value === undefined || value === true) return DEFAULTS.decompress
+  if (value === false) return { ...DEFAULTS.decompress, enabled: false }
+  checkObject('decompress', value)
+  return {
+    ...DEFAULTS.decompress,
+    maxRatio:
+      value.maxRatio === undefined
+        ? DEFAULTS.decompress.maxRatio
+        : checkLimit('decompress.maxRatio', value.maxRatio),
+  }
+}
+
+export function resolveHeaders(
+  name: string,
+  value: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (value === undefined) return out
+  checkObject(name, value)
+  for (const [key, text] of Object.entries(value)) {
+    if (typeof text !== 'string') {
+      throw new TypeError(`Expected header \`${key}\` to be a string, got ${describe(text)}`)
+    }
+    out[key.toLowerCase()] = text
+  }
+  return out
+}

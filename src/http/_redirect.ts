@@ -1,0 +1,79 @@
+// How a redirect turns one request into the next (RFC 9110, section 15.4, and what browsers
+// and curl do where it leaves room).
+import { InvalidUrlError, RedirectDowngradeError } from './errors.js'
+
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
+/** Headers that carry credentials: dropped when a redirect leaves the origin. */
+const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization']
+
+/** Headers that describe the request body: dropped when the body is. */
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'transfer-encoding']
+
+export interface HopRequest {
+  readonly method: string
+  readonly url: URL
+  /** Lower-case names. */
+  readonly headers: Record<string, string>
+  readonly body: string | Uint8Array | undefined
+}
+
+/**
+ * The request a redirect leads to:
+ * - 303 turns every method but `HEAD` into `GET`, and 301/302 turn `POST` into `GET` (as
+ *   browsers do); the body and its headers go.
+ * - 307 and 308 keep the method and the body.
+ * - Leaving the origin (scheme, host or port differ) drops `Authorization`, `Cookie` and
+ *   `Proxy-Authorization`, so credentials never reach a host they were not meant for.
+ * - `https:` to `http:` is refused unless `allowDowngrade`.
+ *
+ * @throws {@link InvalidUrlError} If `location` is not an http(s) URL.
+ * @throws {@link RedirectDowngradeError} On a refused downgrade.
+ */
+export function nextHop(
+  current: HopRequest,
+  status: number,
+  location: string,
+  allowDowngrade: boolean,
+): HopRequest {
+  let url: URL
+  try {
+    url = new URL(location, current.url)
+  } catch (cause) {
+    throw new InvalidUrlError({
+      input: location,
+      method: current.method,
+      redirectedFrom: current.url.href,
+      cause,
+    })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidUrlError({
+      input: location,
+      method: current.method,
+      redirectedFrom: current.url.href,
+    })
+  }
+  if (current.url.protocol === 'https:' && url.protocol === 'http:' && !allowDowngrade) {
+    throw new RedirectDowngradeError({
+      method: current.method,
+      url: current.url.href,
+      location: url.href,
+    })
+  }
+  const headers = { ...current.headers }
+  delete headers.host
+  let { method, body } = current
+  const becomesGet =
+    (status === 303 && method !== 'HEAD' && method !== 'GET') ||
+    ((status === 301 || status === 302) && method === 'POST')
+  if (becomesGet) {
+    method = 'GET'
+    body = undefined
+    for (const name of BODY_HEADERS) delete headers[name]
+  }
+  if (url.origin !== current.url.origin) {
+    for (const name of CREDENTIALS) delete headers[name]
+  }
+  return { method, url, headers, body }
+}

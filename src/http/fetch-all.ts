@@ -1,0 +1,254 @@
+import { TextDecoder } from 'node:util'
+import {
+  type AnyIterable,
+  type AsyncPipeline,
+  DEFAULT_CONCURRENCY,
+  mapConcurrent,
+  pipe,
+} from '../iter/index.js'
+import type { HttpHeaders } from './errors.js'
+import type { HttpClient, RequestOptions } from './http-client.js'
+import type { HttpResponse } from './http-response.js'
+
+/** What an ok outcome carries as `value`: how each body is read. */
+export type FetchRead<T> =
+  | 'text'
+  | 'bytes'
+  | 'json'
+  | 'none'
+  | ((response: HttpResponse) => Promise<T>)
+
+/** Options for {@link HttpClient.fetchAll}: these, plus every request option. */
+export interface FetchAllOptions<T = string> extends RequestOptions {
+  /**
+   * Requests in flight at once.
+   * @defaultValue {@link DEFAULT_CONCURRENCY} (16)
+   */
+  readonly concurrency?: number
+  /**
+   * `true` yields outcomes in input order (a bounded reorder buffer); `false` as they finish.
+   * @defaultValue false
+   */
+  readonly ordered?: boolean
+  /**
+   * How bodies are read: `'text'`, `'bytes'`, `'json'`, `'none'` (read and dropped), or a
+   * function of the response. Bodies are always read to the end, so a body that fails is an
+   * `ok: false` outcome.
+   * @defaultValue 'text'
+   */
+  readonly read?: FetchRead<T>
+  /**
+   * The method of every request.
+   * @defaultValue 'GET'
+   */
+  readonly method?: string
+}
+
+/** When things happened, in ms. */
+export interface FetchTimings {
+  /** When the call started (`Date.now()` time). */
+  readonly start: number
+  /** From `start` to the final response's headers; `undefined` if none arrived. */
+  readonly ttfb: number | undefined
+  /** From `start` to the outcome. */
+  readonly total: number
+}
+
+/** An input that gave a response whose body was read to the end (any status). */
+export interface FetchSuccess<T> {
+  readonly ok: true
+  /** The input exactly as given. */
+  readonly input: unknown
+  /** Its position in the inputs, from 0. */
+  readonly index: number
+  /** The final URL, after redirects. */
+  readonly url: string
+  readonly status: number
+  readonly headers: HttpHeaders
+  /** Every URL a redirect led to, in order. */
+  readonly redirects: readonly string[]
+  /** Tries made: 1 + retries (a redirect is not a try). */
+  readonly attempts: number
+  /** Decoded body bytes read. */
+  readonly size: number
+  readonly timings: FetchTimings
+  /** The body, as `read` asked. */
+  readonly value: T
+}
+
+/** An input that did not give a readable response. */
+export interface FetchFailure {
+  readonly ok: false
+  /** The input exactly as given (malformed ones too). */
+  readonly input: unknown
+  readonly index: number
+  /** The URL of the last attempt, when the input was a URL at all. */
+  readonly url: string | undefined
+  /** A typed error with a stable `code` (`ASYNCWITH_…`), or what the `read` function threw. */
+  readonly error: Error & { readonly code?: string }
+  /** Tries made (0 when the input was not a URL). */
+  readonly attempts: number
+  readonly timings: FetchTimings
+}
+
+/** One outcome per input. */
+export type FetchOutcome<T = string> = FetchSuccess<T> | FetchFailure
+
+const DECODERS = new Map<string, TextDecoder>()
+
+/**
+ * Fetches every input with `client` and yields one outcome per input: see
+ * {@link HttpClient.fetchAll}.
+ *
+ * @internal
+ */
+export function fetchAll<T = string>(
+  client: HttpClient,
+  inputs: AnyIterable<unknown>,
+  options: FetchAllOptions<T> = {},
+): AsyncPipeline<FetchOutcome<T>> {
+  const {
+    concurrency = DEFAULT_CONCURRENCY,
+    ordered = false,
+    read = 'text',
+    method = 'GET',
+  } = options
+  if (typeof read !== 'function' && !['text', 'bytes', 'json', 'none'].includes(read)) {
+    throw new TypeError(
+      `Expected \`read\` to be 'text', 'bytes', 'json', 'none' or a function, got \`${String(read)}\``,
+    )
+  }
+  const reader = readerFor(read)
+  const request: RequestOptions = { ...options }
+  // Validate the shared options once, with a URL that always parses.
+  client.prepare(method, 'http://127.0.0.1/', request)
+  return pipe(
+    inputs,
+    mapConcurrent(
+      (input: unknown, { index, signal }): Promise<FetchOutcome<T>> =>
+        fetchOne(client, input, index, method, { ...request, signal }, reader),
+      { concurrency, ordered, signal: options.signal },
+    ),
+  )
+}
+
+async function fetchOne<T>(
+  client: HttpClient,
+  input: unknown,
+  index: number,
+  method: string,
+  options: RequestOptions,
+  reader: (response: HttpResponse) => Promise<{ value: T; size: number }>,
+): Promise<FetchOutcome<T>> {
+  const start = Date.now()
+  const state = { attempts: 0, url: undefined as unknown as string, headersAt: 0 }
+  try {
+    const prepared = client.prepare(method, input, options)
+    let size = 0
+    const { response, value } = await client.call(
+      prepared,
+      async (r) => {
+        const read = await reader(r)
+        size = read.size
+        return read.value
+      },
+      state,
+    )
+    const end = Date.now()
+    return {
+      ok: true,
+      input,
+      index,
+      url: response.url,
+      status: response.status,
+      headers: response.headers,
+      redirects: response.redirects,
+      attempts: response.attempts,
+      size,
+      timings: {
+        start,
+        ttfb: state.headersAt === 0 ? undefined : state.headersAt - start,
+        total: end - start,
+      },
+      value,
+    }
+  } catch (error) {
+    if (options.signal?.aborted && error === options.signal.reason) throw error
+    const end = Date.now()
+    return {
+      ok: false,
+      input,
+      index,
+      url: state.url,
+      error: toError(error),
+      attempts: state.attempts,
+      timings: {
+        start,
+        ttfb: state.headersAt === 0 ? undefined : state.headersAt - start,
+        total: end - start,
+      },
+    }
+  }
+}
+
+function toError(value: unknown): Error & { code?: string } {
+  if (value instanceof Error) return value
+  return new Error(`Non-error thrown: ${String(value)}`, { cause: value })
+}
+
+function charsetOf(response: HttpResponse): string {
+  const type = response.headers['content-type']
+  const text = Array.isArray(type) ? type[0] : type
+  const match = text === undefined ? null : /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(text)
+  return match?.[1]?.toLowerCase() ?? 'utf-8'
+}
+
+function decode(bytes: Uint8Array, charset: string): string {
+  let decoder = DECODERS.get(charset)
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(charset)
+    } catch {
+      decoder = DECODERS.get('utf-8') ?? new TextDecoder('utf-8')
+    }
+    DECODERS.set(charset, decoder)
+  }
+  return decoder.decode(bytes)
+}
+
+function readerFor<T>(
+  read: FetchRead<T>,
+): (response: HttpResponse) => Promise<{ value: T; size: number }> {
+  switch (read) {
+    case 'bytes':
+      return async (response) => {
+        const bytes = await response.bytes()
+        return { value: bytes as T, size: bytes.byteLength }
+      }
+    case 'text':
+      return async (response) => {
+        const bytes = await response.bytes()
+        return { value: decode(bytes, charsetOf(response)) as T, size: bytes.byteLength }
+      }
+    case 'json':
+      return async (response) => {
+        const bytes = await response.bytes()
+        return {
+          value: JSON.parse(decode(bytes, charsetOf(response))) as T,
+          size: bytes.byteLength,
+        }
+      }
+    case 'none':
+      return async (response) => {
+        let size = 0
+        for await (const chunk of response.body) size += chunk.byteLength
+        return { value: undefined as T, size }
+      }
+    default:
+      return async (response) => {
+        const value = await read(response)
+        await response.release()
+        return { value, size: 0 }
+      }
+  }
+}

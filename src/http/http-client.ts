@@ -1,0 +1,782 @@
+import { Buffer } from 'node:buffer'
+import * as zlib from 'node:zlib'
+import { type Dispatcher, Pool } from 'undici'
+import type { AsyncContextManager } from '../context/index.js'
+import { type Permit, RateLimiter, sleep } from '../task/index.js'
+import { classifyError, type PhaseTimeouts } from './_classify.js'
+import { KeyedSemaphores } from './_keyed-semaphores.js'
+import {
+  checkLimit,
+  DEFAULTS,
+  type RateLimitOptions,
+  type RedirectOptions,
+  type ResolvedRedirect,
+  type ResolvedTimeouts,
+  type RetryOptions,
+  resolveDecompress,
+  resolveHeaders,
+  resolveMaxBodySize,
+  resolveRedirect,
+  resolveRetry,
+  resolveTimeouts,
+  type TimeoutOptions,
+} from './_options.js'
+import { type HopRequest, nextHop, REDIRECT_STATUSES } from './_redirect.js'
+import type { DecompressSettings } from './_response-init.js'
+import { errorRetryDelay, type RetrySettings, statusRetryDelay } from './_retry.js'
+import { VERSION } from './_version.js'
+import {
+  ClientClosedError,
+  HttpStatusError,
+  HttpTimeoutError,
+  InvalidUrlError,
+  RedirectLimitError,
+} from './errors.js'
+import { type FetchAllOptions, type FetchOutcome, fetchAll } from './fetch-all.js'
+import { HttpResponse } from './http-response.js'
+import { RequestContext } from './request-context.js'
+
+/** Options for {@link HttpClient}. Every field is optional. */
+export interface HttpClientOptions {
+  /**
+   * Sockets per origin (scheme, host and port), and so requests in flight per origin.
+   * @defaultValue 64
+   */
+  readonly connections?: number
+  /**
+   * Requests in flight per host name, across its ports and schemes.
+   * @defaultValue Infinity
+   */
+  readonly perHost?: number
+  /**
+   * How long an idle kept-alive socket stays open, in ms; `false` closes each after use.
+   * @defaultValue 4000
+   */
+  readonly keepAlive?: number | false
+  /** Time limits in ms: `connect`, `headers`, `body` (idle), `total`; a number sets `total`. */
+  readonly timeout?: TimeoutOptions | number | false
+  /** Retries for idempotent methods on connection errors and 408/429/5xx; a number sets `limit`. */
+  readonly retry?: RetryOptions | number | false
+  /** Redirect handling; `false` returns 3xx responses instead of following them. */
+  readonly redirect?: RedirectOptions | false
+  /**
+   * Most decoded bytes a response body may have; `false` for no limit.
+   * @defaultValue 64 MiB
+   */
+  readonly maxBodySize?: number | false
+  /**
+   * Decode gzip, deflate, br (and zstd where Node.js has it); `maxRatio` bounds the expansion.
+   * @defaultValue true, with `maxRatio` 1000
+   */
+  readonly decompress?: boolean | { readonly maxRatio?: number }
+  /** A token bucket per host name: at most `rate` requests start every `per` ms. */
+  readonly rateLimit?: RateLimitOptions | false
+  /** Headers sent with every request (a request's own headers win). */
+  readonly headers?: Readonly<Record<string, string>>
+  /** Closes the client when it aborts. */
+  readonly signal?: AbortSignal
+}
+
+/** A request body: sent as is, so a retry or a 307/308 redirect can send it again. */
+export type RequestBody = string | Uint8Array | URLSearchParams
+
+/** Options for one request; they override the client's. */
+export interface RequestOptions {
+  /** Request headers, merged over the client's. */
+  readonly headers?: Readonly<Record<string, string>>
+  /** The body. */
+  readonly body?: RequestBody
+  /** A value sent as JSON (sets `content-type: application/json`); instead of `body`. */
+  readonly json?: unknown
+  /** Aborts the request and the reading of its body, with `signal.reason`. */
+  readonly signal?: AbortSignal
+  /** Time limits for this request (`connect` is the client's only). */
+  readonly timeout?: TimeoutOptions | number | false
+  readonly retry?: RetryOptions | number | false
+  readonly redirect?: RedirectOptions | false
+  readonly maxBodySize?: number | false
+  /**
+   * Throw an {@link HttpStatusError} (after releasing the body) for a status outside 200–299.
+   * @defaultValue false
+   */
+  readonly throwOnStatus?: boolean
+}
+
+/** Counters from {@link HttpClient.statistics}. */
+export interface HttpClientStatistics {
+  /** Calls started and not finished (body not yet read or released). */
+  readonly active: number
+  /** Responses whose body is still open. */
+  readonly openResponses: number
+  readonly closed: boolean
+}
+
+/** @internal What one call to the client resolved to. */
+export interface Prepared {
+  readonly method: string
+  readonly input: unknown
+  readonly url: URL
+  readonly headers: Record<string, string>
+  readonly body: string | Uint8Array | undefined
+  readonly signal: AbortSignal | undefined
+  readonly timeouts: ResolvedTimeouts
+  readonly retry: RetrySettings
+  readonly redirect: ResolvedRedirect
+  readonly maxBodySize: number
+  readonly throwOnStatus: boolean
+}
+
+/** @internal Progress of one call, read by `fetchAll` even when the call fails. */
+export interface CallState {
+  attempts: number
+  url: string
+  headersAt: number
+}
+
+/** @internal Reads a response to the end inside the retry loop. */
+export type BodyReader<T> = (response: HttpResponse) => Promise<T>
+
+const DISCARD_LIMIT = 128 * 1024
+
+/** @internal A response's headers, and what ties its body to the attempt. */
+interface Exchange {
+  readonly data: Dispatcher.ResponseData
+  /** Aborts with the call's reason; undici stops reading the body then. */
+  readonly attemptSignal: AbortSignal
+  /** Stops forwarding the call's abort to the attempt (once the body is done). */
+  readonly detach: () => void
+}
+
+function noop(): void {}
+
+function acceptEncoding(): string {
+  return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
+    ? 'gzip, deflate, br, zstd'
+    : 'gzip, deflate, br'
+}
+
+/** Parses `input` as an http(s) URL, or throws the {@link InvalidUrlError} naming it. */
+export function parseHttpUrl(input: unknown, method: string): URL {
+  let url: URL
+  if (input instanceof URL) url = new URL(input.href)
+  else if (typeof input === 'string') {
+    try {
+      url = new URL(input.trim())
+    } catch (cause) {
+      throw new InvalidUrlError({ input, method, cause })
+    }
+  } else throw new InvalidUrlError({ input, method })
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidUrlError({ input, method })
+  return url
+}
+
+/** Ends a body we do not want, keeping the socket when the rest is small. */
+async function discard(body: Dispatcher.ResponseData['body'], signal: AbortSignal): Promise<void> {
+  try {
+    await body.dump({ limit: DISCARD_LIMIT, signal })
+  } catch {
+    // destroy() emits 'error', which would crash the process without a listener.
+    body.on('error', noop)
+    body.destroy()
+  }
+}
+
+/**
+ * The HTTP client of the Python example, made real on undici: a pool per origin, limits per
+ * host, timeouts for each phase, retries with backoff, redirects that drop credentials when
+ * they leave the origin, bounded and decoded bodies, and sockets that are always given back.
+ *
+ * It is an `AsyncContextManager` and `AsyncDisposable`: leaving it aborts what is still in
+ * flight, releases unread responses and closes every socket. Requests made after that fail
+ * with {@link ClientClosedError}.
+ *
+ * @example
+ * import { HttpClient } from 'asyncwith/http'
+ *
+ * await using client = new HttpClient({ timeout: { total: 10_000 }, retry: { limit: 3 } })
+ * const response = await client.get('http://127.0.0.1:8080/')
+ * console.log(response.status, await response.text())
+ */
+export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncDisposable {
+  readonly #pools = new Map<string, Pool>()
+  readonly #poolOptions: Pool.Options
+  readonly #closing = new AbortController()
+  readonly #origins: KeyedSemaphores
+  readonly #hosts: KeyedSemaphores
+  readonly #rateLimit: RateLimitOptions | undefined
+  readonly #limiters = new Map<string, RateLimiter>()
+  readonly #headers: Record<string, string>
+  readonly #timeouts: ResolvedTimeouts
+  readonly #retry: RetrySettings
+  readonly #redirect: ResolvedRedirect
+  readonly #maxBodySize: number
+  readonly #decompress: DecompressSettings
+  readonly #open = new Set<HttpResponse>()
+  #active = 0
+  #closed: Promise<void> | undefined
+  #removeSignal: (() => void) | undefined
+
+  /**
+   * @param options - Limits, timeouts, retries, redirects and default headers.
+   * @throws {TypeError | RangeError} If an option has the wrong type or range; the message
+   *   names it.
+   */
+  constructor(options: HttpClientOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('Expected `options` to be an object')
+    }
+    const connections = checkLimit('connections', options.connections ?? DEFAULTS.connections)
+    const perHost = checkLimit('perHost', options.perHost ?? Number.POSITIVE_INFINITY)
+    const keepAlive = options.keepAlive ?? DEFAULTS.keepAlive
+    if (keepAlive !== false && (typeof keepAlive !== 'number' || !(keepAlive > 0))) {
+      throw new TypeError(
+        `Expected \`keepAlive\` to be a positive number of ms or false, got \`${String(keepAlive)}\``,
+      )
+    }
+    this.#timeouts = resolveTimeouts(options.timeout)
+    this.#retry = resolveRetry(options.retry)
+    this.#redirect = resolveRedirect(options.redirect)
+    this.#maxBodySize = resolveMaxBodySize(options.maxBodySize, DEFAULTS.maxBodySize)
+    this.#decompress = resolveDecompress(options.decompress)
+    if (options.rateLimit !== undefined && options.rateLimit !== false) {
+      new RateLimiter(options.rateLimit) // validates the options now, not at the first request
+      this.#rateLimit = options.rateLimit
+    }
+    this.#headers = {
+      'user-agent': `asyncwith/${VERSION}`,
+      ...(this.#decompress.enabled ? { 'accept-encoding': acceptEncoding() } : {}),
+      ...resolveHeaders('headers', options.headers),
+    }
+    this.#origins = new KeyedSemaphores(connections)
+    this.#hosts = new KeyedSemaphores(perHost)
+    const finite = (ms: number) => (ms === Number.POSITIVE_INFINITY ? 0 : ms)
+    // One Pool per origin rather than an Agent: an Agent can stop reusing connections to an
+    // origin after one of its sockets was destroyed (nodejs/undici#5022).
+    this.#poolOptions = {
+      connections: connections === Number.POSITIVE_INFINITY ? null : connections,
+      pipelining: keepAlive === false ? 0 : 1,
+      keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
+      headersTimeout: finite(this.#timeouts.headers),
+      bodyTimeout: finite(this.#timeouts.body),
+      connect: { timeout: finite(this.#timeouts.connect) },
+    }
+    const signal = options.signal
+    if (signal !== undefined) {
+      const onAbort = () => void this.close()
+      if (signal.aborted) onAbort()
+      else {
+        signal.addEventListener('abort', onAbort, { once: true })
+        this.#removeSignal = () => signal.removeEventListener('abort', onAbort)
+      }
+    }
+  }
+
+  /**
+   * Starts a request. The returned {@link RequestContext} is awaitable (gives the
+   * {@link HttpResponse}) and a context manager (releases the response on exit).
+   *
+   * @param method - The HTTP method, such as `'GET'` (case-insensitive).
+   * @param url - An absolute `http:` or `https:` URL, as a string or `URL`.
+   * @param options - Headers, body, signal and per-request limits.
+   * @returns The request context.
+   * @throws {@link InvalidUrlError} (when awaited) For a malformed URL or another scheme.
+   * @throws {@link HttpTimeoutError} (when awaited) When a time limit passes.
+   * @throws {@link ConnectionError} (when awaited) When the network fails and retries ran out.
+   * @throws {@link ClientClosedError} (when awaited) When the client is or gets closed.
+   * @example
+   * import { HttpClient } from 'asyncwith/http'
+   *
+   * await using client = new HttpClient()
+   * const response = await client.request('POST', 'http://127.0.0.1:8080/items', { json: { a: 1 } })
+   * console.log(response.status)
+   * await response.release()
+   */
+  request(method: string, url: string | URL, options?: RequestOptions): RequestContext {
+    return new RequestContext(() =>
+      this.#call(this.prepare(method, url, options), undefined, undefined),
+    )
+  }
+
+  /** `request('GET', url, options)`. */
+  get(url: string | URL, options?: RequestOptions): RequestContext {
+    return this.request('GET', url, options)
+  }
+
+  /** `request('HEAD', url, options)`. */
+  head(url: string | URL, options?: RequestOptions): RequestContext {
+    return this.request('HEAD', url, options)
+  }
+
+  /** `request('POST', url, options)`. */
+  post(url: string | URL, options?: RequestOptions): RequestContext {
+    return this.request('POST', url, options)
+  }
+
+  /** `request('PUT', url, options)`. */
+  put(url: string | URL, options?: RequestOptions): RequestContext {
+    return this.request('PUT', url, options)
+  }
+
+  /** `request('PATCH', url, options)`. */
+  patch(url: string | URL, options?: RequestOptions): RequestContext {
+    return this.request('PATCH', url, options)
+  }
+
+  /** `request('DELETE', url, options)`. */
+  delete(url: string | URL, options?: RequestOptions): RequestContext {
+    return this.request('DELETE', url, options)
+  }
+
+  /**
+   * Fetches every URL of `inputs` concurrently and yields one outcome per input, never
+   * throwing for one bad URL: see {@link fetchAll} for the outcome's shape and the options.
+   *
+   * @param inputs - URLs, from an array, a generator or an async iterable (read lazily).
+   * @param options - `concurrency`, `ordered`, `read`, `signal`, and request options.
+   * @returns An async pipeline of outcomes.
+   * @example
+   * import { HttpClient } from 'asyncwith/http'
+   *
+   * await using client = new HttpClient()
+   * for await (const outcome of client.fetchAll(['http://127.0.0.1:8080/a', 'not a url'])) {
+   *   console.log(outcome.ok ? outcome.status : outcome.error.code)
+   * }
+   */
+  fetchAll<T = string>(
+    inputs: Iterable<unknown> | AsyncIterable<unknown>,
+    options?: FetchAllOptions<T>,
+  ): ReturnType<typeof fetchAll<T>> {
+    return fetchAll<T>(this, inputs, options)
+  }
+
+  /** Enters the client (for `withContext`); gives the client itself. */
+  async enter(): Promise<HttpClient> {
+    return this
+  }
+
+  /** Closes the client: see {@link HttpClient.close}. Never suppresses. */
+  async exit(): Promise<void> {
+    await this.close()
+  }
+
+  /** Closes the client: see {@link HttpClient.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  /**
+   * Closes the client: requests in flight are aborted with a {@link ClientClosedError}, unread
+   * responses are released, and every socket is closed (gracefully for up to a second, then
+   * destroyed). Idempotent; later requests fail with `ClientClosedError`.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutDown()
+    return this.#closed
+  }
+
+  /** Counters for monitoring. */
+  statistics(): HttpClientStatistics {
+    return {
+      active: this.#active,
+      openResponses: this.#open.size,
+      closed: this.#closed !== undefined,
+    }
+  }
+
+  /** @internal Resolves a call's options against the client's. Throws for bad options. */
+  prepare(method: string, input: unknown, options: RequestOptions = {}): Prepared {
+    if (typeof method !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) {
+      throw new TypeError(`Expected \`method\` to be an HTTP method, got \`${String(method)}\``)
+    }
+    const upper = method.toUpperCase()
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('Expected `options` to be an object')
+    }
+    const headers = { ...this.#headers, ...resolveHeaders('options.headers', options.headers) }
+    let body: string | Uint8Array | undefined
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json)
+      headers['content-type'] ??= 'application/json'
+    } else if (options.body instanceof URLSearchParams) {
+      body = options.body.toString()
+      headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8'
+    } else if (typeof options.body === 'string' || options.body instanceof Uint8Array) {
+      body = options.body
+    } else if (options.body !== undefined) {
+      throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
+    }
+    const url = parseHttpUrl(input, upper)
+    if ((url.username !== '' || url.password !== '') && headers.authorization === undefined) {
+      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`
+    }
+    url.username = ''
+    url.password = ''
+    url.hash = ''
+    return {
+      method: upper,
+      input,
+      url,
+      headers,
+      body,
+      signal: options.signal,
+      timeouts: resolveTimeouts(options.timeout, this.#timeouts),
+      retry: resolveRetry(options.retry, this.#retry),
+      redirect: resolveRedirect(options.redirect, this.#redirect),
+      maxBodySize: resolveMaxBodySize(options.maxBodySize, this.#maxBodySize),
+      throwOnStatus: options.throwOnStatus === true,
+    }
+  }
+
+  /**
+   * @internal One call: tries, redirects and retries until a response to hand over (or, with
+   * `reader`, a body read to the end). `state` records attempts for `fetchAll`.
+   */
+  async call<T>(
+    prepared: Prepared,
+    reader: BodyReader<T>,
+    state: CallState,
+  ): Promise<{ response: HttpResponse; value: T }> {
+    let value: T | undefined
+    const response = await this.#call(
+      prepared,
+      async (r) => {
+        value = await reader(r)
+      },
+      state,
+    )
+    return { response, value: value as T }
+  }
+
+  async #call(
+    prepared: Prepared,
+    reader: BodyReader<unknown> | undefined,
+    state: CallState | undefined,
+  ): Promise<HttpResponse> {
+    const { method: firstMethod, url: firstUrl } = prepared
+    if (this.#closed !== undefined) {
+      throw new ClientClosedError({ method: firstMethod, url: firstUrl.href })
+    }
+    this.#active++
+    const controller = new AbortController()
+    const signal = controller.signal
+    const cleanups: Array<() => void> = []
+    const link = (source: AbortSignal | undefined, reason: () => unknown) => {
+      if (source === undefined) return
+      if (source.aborted) {
+        controller.abort(reason())
+        return
+      }
+      const onAbort = () => controller.abort(reason())
+      source.addEventListener('abort', onAbort, { once: true })
+      cleanups.push(() => source.removeEventListener('abort', onAbort))
+    }
+    const user = prepared.signal
+    link(user, () => user?.reason)
+    link(
+      this.#closing.signal,
+      () => new ClientClosedError({ method: firstMethod, url: firstUrl.href, inFlight: true }),
+    )
+    const total = prepared.timeouts.total
+    if (total !== Number.POSITIVE_INFINITY && !signal.aborted) {
+      const timer = globalThis.setTimeout(() => {
+        controller.abort(
+          new HttpTimeoutError({
+            method: firstMethod,
+            url: firstUrl.href,
+            phase: 'total',
+            ms: total,
+          }),
+        )
+      }, total)
+      cleanups.push(() => globalThis.clearTimeout(timer))
+    }
+    let finished = false
+    const finish = () => {
+      if (finished) return
+      finished = true
+      this.#active--
+      for (const cleanup of cleanups) cleanup()
+    }
+    let handedOver = false
+    try {
+      const response = await this.#tries(prepared, reader, state, signal, finish)
+      handedOver = reader === undefined
+      return response
+    } finally {
+      if (!handedOver) finish()
+    }
+  }
+
+  async #tries(
+    prepared: Prepared,
+    reader: BodyReader<unknown> | undefined,
+    state: CallState | undefined,
+    signal: AbortSignal,
+    finish: () => void,
+  ): Promise<HttpResponse> {
+    const { retry, redirect, timeouts } = prepared
+    const phases: PhaseTimeouts = {
+      connect: this.#timeouts.connect,
+      headers: timeouts.headers,
+      body: timeouts.body,
+    }
+    let hop: HopRequest = {
+      method: prepared.method,
+      url: prepared.url,
+      headers: prepared.headers,
+      body: prepared.body,
+    }
+    const redirects: string[] = []
+    let retries = 0
+    const retryAfter = async (delay: number | undefined, error: unknown): Promise<void> => {
+      if (delay === undefined) throw error
+      retries++
+      await sleep(delay, { signal })
+    }
+    for (;;) {
+      if (signal.aborted) throw signal.reason
+      if (state !== undefined) {
+        state.attempts = retries + 1
+        state.url = hop.url.href
+      }
+      const permit = await this.#permit(hop.url, signal)
+      let exchange: Exchange
+      try {
+        exchange = await this.#exchange(hop, signal, timeouts.headers, timeouts.body, permit)
+      } catch (error) {
+        if (signal.aborted) throw signal.reason
+        const typed = classifyError(error, 'headers', hop.method, hop.url.href, phases)
+        await retryAfter(errorRetryDelay(retry, hop.method, typed, retries), typed)
+        continue
+      }
+      const { data, attemptSignal, detach } = exchange
+      if (state !== undefined) state.headersAt = Date.now()
+      const status = data.statusCode
+      const location = data.headers.location
+      if (redirect.follow && REDIRECT_STATUSES.has(status) && typeof location === 'string') {
+        await discard(data.body, attemptSignal)
+        detach()
+        permit.release()
+        if (signal.aborted) throw signal.reason
+        const next = nextHop(hop, status, location, redirect.allowDowngrade)
+        redirects.push(next.url.href)
+        if (redirects.length > redirect.limit) {
+          throw new RedirectLimitError({
+            method: prepared.method,
+            url: prepared.url.href,
+            limit: redirect.limit,
+            redirects,
+          })
+        }
+        hop = next
+        continue
+      }
+      const statusDelay = statusRetryDelay(
+        retry,
+        hop.method,
+        status,
+        data.headers['retry-after'],
+        retries,
+      )
+      if (statusDelay !== undefined) {
+        await discard(data.body, attemptSignal)
+        detach()
+        permit.release()
+        await retryAfter(statusDelay, undefined)
+        continue
+      }
+      const open = this.#open
+      const current = hop
+      const response: HttpResponse = new HttpResponse({
+        method: hop.method,
+        url: hop.url.href,
+        status,
+        headers: data.headers,
+        body: data.body,
+        redirects: [...redirects],
+        attempts: retries + 1,
+        maxBodySize: prepared.maxBodySize,
+        decompress: this.#decompress,
+        signal: attemptSignal,
+        classify: (error, phase) =>
+          classifyError(error, phase, current.method, current.url.href, phases),
+        onDone: () => {
+          detach()
+          permit.release()
+          open.delete(response)
+          if (reader === undefined) finish()
+        },
+      })
+      open.add(response)
+      if (prepared.throwOnStatus && (status < 200 || status > 299)) {
+        await response.release()
+        throw new HttpStatusError({
+          method: hop.method,
+          url: hop.url.href,
+          status,
+          headers: data.headers,
+        })
+      }
+      if (reader === undefined) return response
+      try {
+        await reader(response)
+        return response
+      } catch (error) {
+        await response.release()
+        if (signal.aborted) throw signal.reason
+        await retryAfter(errorRetryDelay(retry, hop.method, error, retries), error)
+      }
+    }
+  }
+
+  /**
+   * Sends one request and waits for its headers. Our own timer bounds the wait for headers
+   * (undici's timers are coarse), and the wait is raced against the call's signal, because
+   * undici ignores an abort while it is still connecting. Whatever undici settles with later
+   * is cleaned up, and only then is the permit released, so undici never queues a request.
+   */
+  #exchange(
+    hop: HopRequest,
+    callSignal: AbortSignal,
+    headersMs: number,
+    bodyMs: number,
+    permit: Permit,
+  ): Promise<Exchange> {
+    const attempt = new AbortController()
+    const onCallAbort = () => attempt.abort(callSignal.reason)
+    callSignal.addEventListener('abort', onCallAbort, { once: true })
+    const detach = () => callSignal.removeEventListener('abort', onCallAbort)
+    const undiciMs = (ms: number) => (ms === Number.POSITIVE_INFINITY ? 0 : ms)
+    const pending = this.#pool(hop.url.origin).request({
+      path: `${hop.url.pathname}${hop.url.search}`,
+      method: hop.method as Dispatcher.HttpMethod,
+      headers: hop.headers,
+      body: hop.body,
+      signal: attempt.signal,
+      // undici's own timers stay as a backstop, a little later than ours.
+      headersTimeout: undiciMs(
+        headersMs === Number.POSITIVE_INFINITY ? headersMs : headersMs + 1000,
+      ),
+      bodyTimeout: undiciMs(bodyMs),
+    })
+    return new Promise<Exchange>((resolve, reject) => {
+      let settled = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const fail = (error: unknown) => {
+        if (settled) return
+        settled = true
+        globalThis.clearTimeout(timer)
+        attempt.signal.removeEventListener('abort', onAttemptAbort)
+        detach()
+        reject(error)
+      }
+      const onAttemptAbort = () => fail(attempt.signal.reason)
+      if (headersMs !== Number.POSITIVE_INFINITY) {
+        timer = globalThis.setTimeout(() => {
+          const error = new HttpTimeoutError({
+            method: hop.method,
+            url: hop.url.href,
+            phase: 'headers',
+            ms: headersMs,
+          })
+          attempt.abort(error)
+        }, headersMs)
+      }
+      if (attempt.signal.aborted) onAttemptAbort()
+      else attempt.signal.addEventListener('abort', onAttemptAbort, { once: true })
+      pending.then(
+        (data) => {
+          if (settled) {
+            // Too late: the caller has moved on. Free the socket, then the permit.
+            data.body.on('error', noop)
+            data.body.destroy()
+            permit.release()
+            return
+          }
+          settled = true
+          globalThis.clearTimeout(timer)
+          attempt.signal.removeEventListener('abort', onAttemptAbort)
+          resolve({ data, attemptSignal: attempt.signal, detach })
+        },
+        (error: unknown) => {
+          permit.release()
+          fail(error)
+        },
+      )
+    })
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin)
+    if (pool === undefined) {
+      pool = new Pool(origin, this.#poolOptions)
+      this.#pools.set(origin, pool)
+    }
+    return pool
+  }
+
+  async #permit(url: URL, signal: AbortSignal): Promise<Permit> {
+    if (this.#rateLimit !== undefined) await this.#limiter(url.hostname).take({ signal })
+    const host = await this.#hosts.acquire(url.hostname, signal)
+    let origin: Permit
+    try {
+      origin = await this.#origins.acquire(url.origin, signal)
+    } catch (error) {
+      host.release()
+      throw error
+    }
+    let released = false
+    const result: Permit = {
+      release() {
+        if (released) return
+        released = true
+        origin.release()
+        host.release()
+      },
+      [Symbol.dispose]() {
+        result.release()
+      },
+    }
+    return result
+  }
+
+  #limiter(host: string): RateLimiter {
+    let limiter = this.#limiters.get(host)
+    if (limiter === undefined) {
+      if (this.#limiters.size >= 10_000) this.#forgetFullLimiters()
+      limiter = new RateLimiter(this.#rateLimit as RateLimitOptions)
+      this.#limiters.set(host, limiter)
+    }
+    return limiter
+  }
+
+  // A limiter whose bucket is full and has no waiter is the same as a new one: drop it.
+  #forgetFullLimiters(): void {
+    for (const [host, limiter] of this.#limiters) {
+      const stats = limiter.statistics()
+      if (stats.waiting === 0 && stats.tokens >= stats.burst) this.#limiters.delete(host)
+    }
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#removeSignal?.()
+    this.#closing.abort()
+    await Promise.all([...this.#open].map((response) => response.release().catch(() => {})))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const pools = [...this.#pools.values()]
+    const graceful = Promise.all(pools.map((pool) => pool.close())).then(
+      () => true,
+      () => false,
+    )
+    const late = new Promise<false>((resolve) => {
+      timer = globalThis.setTimeout(() => resolve(false), 1000)
+    })
+    const closed = await Promise.race([graceful, late])
+    globalThis.clearTimeout(timer)
+    if (!closed) await Promise.all(pools.map((pool) => pool.destroy().catch(noop)))
+  }
+}
+
+export type { FetchOutcome }
