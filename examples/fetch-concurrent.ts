@@ -12,6 +12,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { withContext } from 'asyncwith/context'
+import { HttpClient } from 'asyncwith/http'
 import { Semaphore, TaskGroup } from 'asyncwith/task'
 
 let inFlight = 0
@@ -30,18 +31,23 @@ server.listen(0, '127.0.0.1')
 await once(server, 'listening')
 const { port } = server.address() as AddressInfo
 
-async function fetchText(semaphore: Semaphore, url: string, signal: AbortSignal): Promise<string> {
+async function fetchText(
+  client: HttpClient,
+  semaphore: Semaphore,
+  url: string,
+  signal: AbortSignal,
+): Promise<string> {
   using _permit = await semaphore.acquire({ signal }) // released however this function ends
-  const response = await fetch(url, { signal })
-  return await response.text()
+  return await withContext(client.get(url, { signal }), (response) => response.text())
 }
 
 try {
   const sites = ['example.com', 'example.org', 'example.net']
   const urls = sites.map((site) => `http://127.0.0.1:${port}/?site=${site}`)
   const semaphore = new Semaphore(2)
+  await using client = new HttpClient()
   const pages = await withContext(new TaskGroup(), (group) =>
-    urls.map((url) => group.spawn((signal) => fetchText(semaphore, url, signal))),
+    urls.map((url) => group.spawn((signal) => fetchText(client, semaphore, url, signal))),
   )
   // Leaving the group waited for every task, so each one has its page by now.
   for (const page of pages) console.log(await page)

@@ -10,23 +10,26 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type AsyncContextManager, withContext } from 'asyncwith/context'
+import { HttpClient, type HttpResponse } from 'asyncwith/http'
 
-class AsyncHttpClient implements AsyncContextManager<Response, void> {
+class AsyncHttpClient implements AsyncContextManager<HttpResponse, void> {
   readonly #url: string
-  #response: Response | undefined
+  readonly #session = new HttpClient() // aiohttp.ClientSession()
+  #response: HttpResponse | undefined
 
   constructor(url: string) {
     this.#url = url
   }
 
-  async enter(): Promise<Response> {
-    this.#response = await fetch(this.#url)
+  async enter(): Promise<HttpResponse> {
+    this.#response = await this.#session.get(this.#url)
     return this.#response
   }
 
   async exit(): Promise<void> {
     // Releases the connection even when the body was not read, as aiohttp's release() does.
-    if (this.#response?.bodyUsed === false) await this.#response.body?.cancel()
+    await this.#response?.release()
+    await this.#session.close()
   }
 }
 

@@ -49,4 +49,17 @@ describe('examples/', () => {
       ].join('\n'),
     )
   })
+
+  it('fetch-all.ts prints one outcome per input, in order, bad inputs included', async () => {
+    expect(await runExample('fetch-all.ts')).toBe(
+      [
+        '0 200 page /a',
+        '1 200 page /b',
+        '2 ASYNCWITH_INVALID_URL not a url',
+        '3 404 page /missing',
+        '4 ASYNCWITH_INVALID_URL ftp://example.com/',
+        '',
+      ].join('\n'),
+    )
+  })
 })
