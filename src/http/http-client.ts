@@ -598,6 +598,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         redirects: [...redirects],
         attempts: retries + 1,
         maxBodySize: prepared.maxBodySize,
+        bodyTimeout: timeouts.body,
         decompress: this.#decompress,
         signal: attemptSignal,
         classify: (error, phase) =>

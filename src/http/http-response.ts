@@ -4,7 +4,7 @@ import { TextDecoder } from 'node:util'
 import * as zlib from 'node:zlib'
 import { asyncDisposeSymbol } from '../context/_symbols.js'
 import type { ResponseInit } from './_response-init.js'
-import { BodySizeError, DecompressionError, type HttpHeaders } from './errors.js'
+import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
 // How a body is read: undici's body stream → one node:zlib streaming decoder per content
 // coding (each fed by its own small pump, with back-pressure both ways) → one counting loop
@@ -469,10 +469,13 @@ export class HttpResponse implements AsyncDisposable {
     try {
       for (;;) {
         let result: IteratorResult<Buffer>
+        const timer = this.#startIdleTimer()
         try {
           result = await iterator.next()
         } catch (error) {
           throw new _SourceFailure(error)
+        } finally {
+          if (timer !== undefined) globalThis.clearTimeout(timer)
         }
         if (result.done) return
         this.#encoded += result.value.byteLength
@@ -482,6 +485,15 @@ export class HttpResponse implements AsyncDisposable {
       this.#rawBusy = false
       await iterator.return?.()
     }
+  }
+
+  /** Fails the body with a `body` timeout if no chunk arrives within `bodyTimeout` ms. */
+  #startIdleTimer(): ReturnType<typeof setTimeout> | undefined {
+    const { bodyTimeout, body, method, url } = this.#init
+    if (bodyTimeout === undefined || bodyTimeout === Number.POSITIVE_INFINITY) return undefined
+    return globalThis.setTimeout(() => {
+      body.destroy(new HttpTimeoutError({ method, url, phase: 'body', ms: bodyTimeout }))
+    }, bodyTimeout)
   }
 
   /** Content codings to undo, in the order sent; throws for ones we refuse. */
