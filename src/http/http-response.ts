@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { STATUS_CODES } from 'node:http'
 import type { Transform, Writable } from 'node:stream'
 import { TextDecoder } from 'node:util'
@@ -290,6 +291,7 @@ export class HttpResponse implements AsyncDisposable {
    * await writeFile('logo.png', await response.bytes())
    */
   async bytes(): Promise<Uint8Array> {
+    if (this.#canCollectRaw()) return this.#collectRaw()
     const chunks: Uint8Array[] = []
     let size = 0
     for await (const chunk of this.#claim()) {
@@ -398,6 +400,100 @@ export class HttpResponse implements AsyncDisposable {
       )
     }
     if (this.#released) throw _releasedError()
+  }
+
+  /** No decoding to do and nothing read yet: `bytes()` may take the stream's fast path. */
+  #canCollectRaw(): boolean {
+    if (this.#claimed || this.#released || this.#init.signal.aborted) return false
+    return !this.#init.decompress.enabled || this.#encoding === ''
+  }
+
+  /**
+   * Reads the whole undecoded body through stream events, without the async generators of
+   * `#read()`: most responses of a batch are small and plain, and this is their hot path.
+   * The limits are the same: `maxBodySize` while streaming, the idle timer between chunks.
+   */
+  #collectRaw(): Promise<Uint8Array> {
+    this.#claimed = true
+    this.#started = true
+    const { body, signal, maxBodySize, method, url, bodyTimeout } = this.#init
+    const length = this.#declaredLength()
+    if (length !== undefined && length > maxBodySize) {
+      const error = new BodySizeError({
+        method,
+        url,
+        limit: maxBodySize,
+        size: length,
+        declared: true,
+      })
+      return this.#discard().then(() => {
+        this.#finish()
+        throw error
+      })
+    }
+    this.#rawBusy = true // a release() meanwhile must destroy, not drain
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      let timer: ReturnType<typeof setTimeout> | undefined
+      if (bodyTimeout !== undefined && bodyTimeout !== Number.POSITIVE_INFINITY) {
+        timer = setTimeout(() => {
+          body.destroy(new HttpTimeoutError({ method, url, phase: 'body', ms: bodyTimeout }))
+        }, bodyTimeout)
+      }
+      const cleanup = (): void => {
+        this.#rawBusy = false
+        if (timer !== undefined) clearTimeout(timer)
+        body.off('data', onData)
+        body.off('end', onEnd)
+        body.off('error', onError)
+        body.off('close', onClose)
+        signal.removeEventListener('abort', onAbort)
+      }
+      const onAbort = (): void => {
+        body.destroy(signal.reason)
+      }
+      const onData = (chunk: Buffer): void => {
+        size += chunk.byteLength
+        this.#encoded = size
+        if (size > maxBodySize) {
+          cleanup()
+          body.destroy()
+          this.#finish()
+          reject(new BodySizeError({ method, url, limit: maxBodySize, size }))
+          return
+        }
+        chunks.push(chunk)
+        timer?.refresh()
+      }
+      const onEnd = (): void => {
+        cleanup()
+        this.#completed = true
+        this.#finish()
+        const bytes = new Uint8Array(size)
+        let offset = 0
+        for (const chunk of chunks) {
+          bytes.set(chunk, offset)
+          offset += chunk.byteLength
+        }
+        resolve(bytes)
+      }
+      const onError = (error: unknown): void => {
+        cleanup()
+        body.destroy()
+        this.#finish()
+        reject(this.#mapError(new _SourceFailure(error)))
+      }
+      // A destroy without an error (our own release) ends the stream with only 'close'.
+      const onClose = (): void => {
+        if (!body.readableEnded) onError(body.errored ?? _releasedError())
+      }
+      body.on('data', onData)
+      body.once('end', onEnd)
+      body.once('error', onError)
+      body.once('close', onClose)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   #claim(): AsyncGenerator<Uint8Array, void, undefined> {
