@@ -629,7 +629,7 @@ export class InvalidUrlError extends AsyncWithError {
 
   /** @param options - The `input`, the `method`, and where a redirect came from. */
   constructor(options: InvalidUrlErrorOptions) {
-    const url = options.input instanceof URL ? options.input.href : String(options.input)
+    const url = options.input instanceof URL ? options.input.href : _safeString(options.input)
     const shown = _display(options.input)
     const action =
       options.redirectedFrom === undefined
@@ -646,7 +646,16 @@ export class InvalidUrlError extends AsyncWithError {
 function _display(input: unknown): string {
   if (typeof input === 'string') return input.length > 200 ? `${input.slice(0, 200)}…` : input
   if (input instanceof URL) return input.href
-  return `\`${String(input)}\` (${input === null ? 'null' : typeof input})`
+  return `\`${_safeString(input)}\` (${input === null ? 'null' : typeof input})`
+}
+
+/** `String(value)`, except that it never throws (a null-prototype object, a throwing toString). */
+function _safeString(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }
 
 function _urlProblem(input: unknown): string {

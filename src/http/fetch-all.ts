@@ -7,7 +7,7 @@ import {
   pipe,
 } from '../iter/index.js'
 import type { HttpHeaders } from './errors.js'
-import type { HttpClient, RequestOptions } from './http-client.js'
+import type { HttpClient, Prepared, RequestOptions } from './http-client.js'
 import type { HttpResponse } from './http-response.js'
 
 /** What an ok outcome carries as `value`: how each body is read. */
@@ -69,7 +69,10 @@ export interface FetchSuccess<T> {
   readonly redirects: readonly string[]
   /** Tries made: 1 + retries (a redirect is not a try). */
   readonly attempts: number
-  /** Decoded body bytes read. */
+  /**
+   * Decoded body bytes read. With a `read` function, the bytes drained after it returned
+   * (0 when the function read the body itself).
+   */
   readonly size: number
   readonly timings: FetchTimings
   /** The body, as `read` asked. */
@@ -82,7 +85,10 @@ export interface FetchFailure {
   /** The input exactly as given (malformed ones too). */
   readonly input: unknown
   readonly index: number
-  /** The URL of the last attempt, when the input was a URL at all. */
+  /**
+   * The URL of the last attempt (the input's, when none was made), when the input was a URL
+   * at all.
+   */
   readonly url: string | undefined
   /** A typed error with a stable `code` (`ASYNCWITH_…`), or what the `read` function threw. */
   readonly error: Error & { readonly code?: string }
@@ -94,7 +100,9 @@ export interface FetchFailure {
 /** One outcome per input. */
 export type FetchOutcome<T = string> = FetchSuccess<T> | FetchFailure
 
+/** Text decoders by `charset` label. Labels come from servers: the cache is kept small. */
 const DECODERS = new Map<string, TextDecoder>()
+const MAX_DECODERS = 32
 
 /**
  * Fetches every input with `client` and yields one outcome per input: see
@@ -107,6 +115,9 @@ export function fetchAll<T = string>(
   inputs: AnyIterable<unknown>,
   options: FetchAllOptions<T> = {},
 ): AsyncPipeline<FetchOutcome<T>> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('Expected `options` to be an object')
+  }
   const {
     concurrency = DEFAULT_CONCURRENCY,
     ordered = false,
@@ -142,8 +153,9 @@ async function fetchOne<T>(
 ): Promise<FetchOutcome<T>> {
   const start = Date.now()
   const state = { attempts: 0, url: undefined as unknown as string, headersAt: 0 }
+  let prepared: Prepared | undefined
   try {
-    const prepared = client.prepare(method, input, options)
+    prepared = client.prepare(method, input, options)
     let size = 0
     const { response, value } = await client.call(
       prepared,
@@ -179,7 +191,8 @@ async function fetchOne<T>(
       ok: false,
       input,
       index,
-      url: state.url,
+      // A call can fail before its first try (a closed client): name the input's URL then.
+      url: state.url ?? prepared?.url.href,
       error: toError(error),
       attempts: state.attempts,
       timings: {
@@ -211,9 +224,17 @@ function decode(bytes: Uint8Array, charset: string): string {
     } catch {
       decoder = DECODERS.get('utf-8') ?? new TextDecoder('utf-8')
     }
+    if (DECODERS.size >= MAX_DECODERS) DECODERS.clear()
     DECODERS.set(charset, decoder)
   }
   return decoder.decode(bytes)
+}
+
+/** Reads the rest of the body and drops it; gives the decoded bytes read. */
+async function drain(response: HttpResponse): Promise<number> {
+  let size = 0
+  for await (const chunk of response.body) size += chunk.byteLength
+  return size
 }
 
 function readerFor<T>(
@@ -239,14 +260,13 @@ function readerFor<T>(
         }
       }
     case 'none':
-      return async (response) => {
-        let size = 0
-        for await (const chunk of response.body) size += chunk.byteLength
-        return { value: undefined as T, size }
-      }
+      return async (response) => ({ value: undefined as T, size: await drain(response) })
     default:
       return async (response) => {
         const value = await read(response)
+        // Read to the end in every mode: a body the function left alone is drained, so a body
+        // that fails is still an `ok: false` outcome. One it read or released needs nothing.
+        if (!response.bodyUsed) return { value, size: await drain(response) }
         await response.release()
         return { value, size: 0 }
       }

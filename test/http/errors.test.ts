@@ -305,3 +305,19 @@ describe('ClientClosedError', () => {
     expect(error.message).toBe(`PUT ${url} was cut off because the HttpClient closed`)
   })
 })
+
+describe('InvalidUrlError with inputs that cannot become strings', () => {
+  it('still builds its message when String(input) would throw', () => {
+    const throwing = {
+      toString(): string {
+        throw new Error('no')
+      },
+    }
+    for (const input of [Object.create(null), throwing]) {
+      const error = new InvalidUrlError({ input, method: 'GET' })
+      expect(error.code).toBe('ASYNCWITH_INVALID_URL')
+      expect(error.input).toBe(input)
+      expect(error.message).toBe('Cannot GET `[object Object]` (object): expected a string or URL')
+    }
+  })
+})
