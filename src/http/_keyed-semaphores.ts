@@ -23,16 +23,28 @@ export class KeyedSemaphores {
       semaphore = new Semaphore(this.#permits)
       this.#semaphores.set(key, semaphore)
     }
-    const permit = await semaphore.acquire({ signal })
     const semaphores = this.#semaphores
     const owner = semaphore
+    const forgetIfIdle = () => {
+      if (owner.available === owner.permits && owner.waiting === 0) {
+        if (semaphores.get(key) === owner) semaphores.delete(key)
+      }
+    }
+    let permit: Permit
+    try {
+      permit = await semaphore.acquire({ signal })
+    } catch (error) {
+      // An aborted wait must not leave an idle semaphore behind.
+      forgetIfIdle()
+      throw error
+    }
     let released = false
     const result: Permit = {
       release() {
         if (released) return
         released = true
         permit.release()
-        if (owner.available === owner.permits && owner.waiting === 0) semaphores.delete(key)
+        forgetIfIdle()
       },
       [Symbol.dispose]() {
         result.release()

@@ -147,6 +147,21 @@ function checkMs(name: string, value: unknown): number {
   return value
 }
 
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describe(value)}`)
+  }
+  return value
+}
+
+/** A positive finite number (rates and periods need not be integers). */
+function checkPositive(name: string, value: unknown): number {
+  const message = `Expected \`${name}\` to be a positive finite number, got ${describe(value)}`
+  if (typeof value !== 'number') throw new TypeError(message)
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
+  return value
+}
+
 function checkObject(name: string, value: unknown): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`Expected \`${name}\` to be an object, got ${describe(value)}`)
@@ -191,12 +206,30 @@ export function resolveRetry(
       value.baseDelay === undefined ? start.baseDelay : checkMs('retry.baseDelay', value.baseDelay),
     maxDelay:
       value.maxDelay === undefined ? start.maxDelay : checkCount('retry.maxDelay', value.maxDelay),
-    methods:
-      value.methods === undefined
-        ? start.methods
-        : new Set(value.methods.map((method) => method.toUpperCase())),
-    statuses: value.statuses === undefined ? start.statuses : new Set(value.statuses),
+    methods: value.methods === undefined ? start.methods : checkMethods(value.methods),
+    statuses: value.statuses === undefined ? start.statuses : checkStatuses(value.statuses),
   }
+}
+
+function checkMethods(value: unknown): ReadonlySet<string> {
+  const message = `Expected \`retry.methods\` to be an array of HTTP methods, got ${describe(value)}`
+  if (!Array.isArray(value)) throw new TypeError(message)
+  for (const method of value) {
+    if (typeof method !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) {
+      throw new TypeError(message)
+    }
+  }
+  return new Set(value.map((method: string) => method.toUpperCase()))
+}
+
+function checkStatuses(value: unknown): ReadonlySet<number> {
+  const message = `Expected \`retry.statuses\` to be an array of HTTP statuses (100-599), got ${describe(value)}`
+  if (!Array.isArray(value)) throw new TypeError(message)
+  for (const status of value) {
+    if (typeof status !== 'number') throw new TypeError(message)
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw new RangeError(message)
+  }
+  return new Set(value as number[])
 }
 
 export function resolveRedirect(
@@ -209,7 +242,10 @@ export function resolveRedirect(
   return {
     follow: true,
     limit: value.limit === undefined ? base.limit : checkCount('redirect.limit', value.limit),
-    allowDowngrade: value.allowDowngrade ?? base.allowDowngrade,
+    allowDowngrade:
+      value.allowDowngrade === undefined
+        ? base.allowDowngrade
+        : checkBoolean('redirect.allowDowngrade', value.allowDowngrade),
   }
 }
 
@@ -243,9 +279,40 @@ export function resolveHeaders(
   checkObject(name, value)
   for (const [key, text] of Object.entries(value)) {
     if (typeof text !== 'string') {
-      throw new TypeError(`Expected header \`${key}\` to be a string, got ${describe(text)}`)
+      throw new TypeError(`Expected \`${name}.${key}\` to be a string, got ${describe(text)}`)
     }
     out[key.toLowerCase()] = text
   }
   return out
+}
+
+/** Checks `rateLimit` here, so its errors name `rateLimit.rate` rather than `rate`. */
+export function resolveRateLimit(
+  value: RateLimitOptions | false | undefined,
+): RateLimitOptions | undefined {
+  if (value === undefined || value === false) return undefined
+  checkObject('rateLimit', value)
+  const rate = checkPositive('rateLimit.rate', value.rate)
+  const per = value.per === undefined ? 1000 : checkPositive('rateLimit.per', value.per)
+  const burst = value.burst === undefined ? Math.max(1, rate) : value.burst
+  const message = `Expected \`rateLimit.burst\` to be a finite number of 1 or more, got ${describe(burst)}`
+  if (typeof burst !== 'number') throw new TypeError(message)
+  if (!Number.isFinite(burst) || burst < 1) throw new RangeError(message)
+  return { rate, per, burst }
+}
+
+/** Checks that `value` is an `AbortSignal` (or absent). */
+export function checkSignal(name: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value
+  throw new TypeError(`Expected \`${name}\` to be an AbortSignal, got ${describe(value)}`)
+}
+
+/** `keepAlive`: a positive number of ms, or `false`. */
+export function resolveKeepAlive(value: unknown): number | false {
+  if (value === undefined) return DEFAULTS.keepAlive
+  if (value === false) return false
+  const message = `Expected \`keepAlive\` to be a positive number of ms or false, got ${describe(value)}`
+  if (typeof value !== 'number') throw new TypeError(message)
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
+  return value
 }

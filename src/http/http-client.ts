@@ -1,12 +1,14 @@
 import { Buffer } from 'node:buffer'
+import type { Socket } from 'node:net'
 import * as zlib from 'node:zlib'
-import { type Dispatcher, Pool } from 'undici'
+import { buildConnector, type Dispatcher, errors, Pool } from 'undici'
 import type { AsyncContextManager } from '../context/index.js'
 import { type Permit, RateLimiter, sleep } from '../task/index.js'
 import { classifyError, type PhaseTimeouts } from './_classify.js'
 import { KeyedSemaphores } from './_keyed-semaphores.js'
 import {
   checkLimit,
+  checkSignal,
   DEFAULTS,
   type RateLimitOptions,
   type RedirectOptions,
@@ -15,7 +17,9 @@ import {
   type RetryOptions,
   resolveDecompress,
   resolveHeaders,
+  resolveKeepAlive,
   resolveMaxBodySize,
+  resolveRateLimit,
   resolveRedirect,
   resolveRetry,
   resolveTimeouts,
@@ -149,6 +153,40 @@ interface Exchange {
 
 function noop(): void {}
 
+interface Fanout {
+  readonly callbacks: Set<() => void>
+  readonly listener: () => void
+}
+
+const fanouts = new WeakMap<AbortSignal, Fanout>()
+
+/**
+ * Calls `onAbort` when `signal` aborts, and returns what stops that. Every call that follows
+ * one signal (a user's signal shared by many requests, the client's own) shares a single
+ * listener on it: Node.js warns of a leak past ten, and none is left once the calls are done.
+ */
+function onAbortShared(signal: AbortSignal, onAbort: () => void): () => void {
+  let fanout = fanouts.get(signal)
+  if (fanout === undefined) {
+    const callbacks = new Set<() => void>()
+    const listener = () => {
+      fanouts.delete(signal)
+      for (const callback of [...callbacks]) callback()
+    }
+    fanout = { callbacks, listener }
+    fanouts.set(signal, fanout)
+    signal.addEventListener('abort', listener, { once: true })
+  }
+  const entry = fanout
+  const callback = () => onAbort()
+  entry.callbacks.add(callback)
+  return () => {
+    if (!entry.callbacks.delete(callback) || entry.callbacks.size > 0) return
+    if (fanouts.get(signal) === entry) fanouts.delete(signal)
+    signal.removeEventListener('abort', entry.listener)
+  }
+}
+
 function acceptEncoding(): string {
   return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
     ? 'gzip, deflate, br, zstd'
@@ -214,6 +252,10 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   readonly #decompress: DecompressSettings
   readonly #open = new Set<HttpResponse>()
   #active = 0
+  /** undici requests not settled yet, including ones whose call has moved on. */
+  #dispatched = 0
+  /** Sockets still connecting: undici cannot abort them, so closing destroys them itself. */
+  readonly #connecting = new Set<Socket>()
   #closed: Promise<void> | undefined
   #removeSignal: (() => void) | undefined
 
@@ -228,21 +270,14 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     }
     const connections = checkLimit('connections', options.connections ?? DEFAULTS.connections)
     const perHost = checkLimit('perHost', options.perHost ?? Number.POSITIVE_INFINITY)
-    const keepAlive = options.keepAlive ?? DEFAULTS.keepAlive
-    if (keepAlive !== false && (typeof keepAlive !== 'number' || !(keepAlive > 0))) {
-      throw new TypeError(
-        `Expected \`keepAlive\` to be a positive number of ms or false, got \`${String(keepAlive)}\``,
-      )
-    }
+    const keepAlive = resolveKeepAlive(options.keepAlive)
+    const signal = checkSignal('signal', options.signal)
     this.#timeouts = resolveTimeouts(options.timeout)
     this.#retry = resolveRetry(options.retry)
     this.#redirect = resolveRedirect(options.redirect)
     this.#maxBodySize = resolveMaxBodySize(options.maxBodySize, DEFAULTS.maxBodySize)
     this.#decompress = resolveDecompress(options.decompress)
-    if (options.rateLimit !== undefined && options.rateLimit !== false) {
-      new RateLimiter(options.rateLimit) // validates the options now, not at the first request
-      this.#rateLimit = options.rateLimit
-    }
+    this.#rateLimit = resolveRateLimit(options.rateLimit)
     this.#headers = {
       'user-agent': `asyncwith/${VERSION}`,
       ...(this.#decompress.enabled ? { 'accept-encoding': acceptEncoding() } : {}),
@@ -259,9 +294,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
       headersTimeout: finite(this.#timeouts.headers),
       bodyTimeout: finite(this.#timeouts.body),
-      connect: { timeout: finite(this.#timeouts.connect) },
+      connect: this.#connector(finite(this.#timeouts.connect)),
     }
-    const signal = options.signal
     if (signal !== undefined) {
       const onAbort = () => void this.close()
       if (signal.aborted) onAbort()
@@ -368,7 +402,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   /**
    * Closes the client: requests in flight are aborted with a {@link ClientClosedError}, unread
    * responses are released, and every socket is closed (gracefully for up to a second, then
-   * destroyed). Idempotent; later requests fail with `ClientClosedError`.
+   * destroyed; destroyed at once while an aborted request is still connecting). Idempotent;
+   * later requests fail with `ClientClosedError`.
    */
   close(): Promise<void> {
     this.#closed ??= this.#shutDown()
@@ -394,7 +429,11 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       throw new TypeError('Expected `options` to be an object')
     }
     const headers = { ...this.#headers, ...resolveHeaders('options.headers', options.headers) }
+    const signal = checkSignal('options.signal', options.signal)
     let body: string | Uint8Array | undefined
+    if (options.json !== undefined && options.body !== undefined) {
+      throw new TypeError('Expected one of `options.json` and `options.body`, got both')
+    }
     if (options.json !== undefined) {
       body = JSON.stringify(options.json)
       headers['content-type'] ??= 'application/json'
@@ -420,7 +459,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       url,
       headers,
       body,
-      signal: options.signal,
+      signal,
       timeouts: resolveTimeouts(options.timeout, this.#timeouts),
       retry: resolveRetry(options.retry, this.#retry),
       redirect: resolveRedirect(options.redirect, this.#redirect),
@@ -468,9 +507,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         controller.abort(reason())
         return
       }
-      const onAbort = () => controller.abort(reason())
-      source.addEventListener('abort', onAbort, { once: true })
-      cleanups.push(() => source.removeEventListener('abort', onAbort))
+      cleanups.push(onAbortShared(source, () => controller.abort(reason())))
     }
     const user = prepared.signal
     link(user, () => user?.reason)
@@ -552,6 +589,14 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         continue
       }
       const { data, attemptSignal, detach } = exchange
+      if (signal.aborted) {
+        // Aborted (or the client closed) while the headers were being handed over.
+        data.body.on('error', noop)
+        data.body.destroy()
+        detach()
+        permit.release()
+        throw signal.reason
+      }
       if (state !== undefined) state.headersAt = Date.now()
       const status = data.statusCode
       const location = data.headers.location
@@ -646,10 +691,13 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     permit: Permit,
   ): Promise<Exchange> {
     const attempt = new AbortController()
+    // The call may have been aborted while this attempt was being given its permit.
+    if (callSignal.aborted) attempt.abort(callSignal.reason)
     const onCallAbort = () => attempt.abort(callSignal.reason)
     callSignal.addEventListener('abort', onCallAbort, { once: true })
     const detach = () => callSignal.removeEventListener('abort', onCallAbort)
     const undiciMs = (ms: number) => (ms === Number.POSITIVE_INFINITY ? 0 : ms)
+    this.#dispatched++
     const pending = this.#pool(hop.url.origin).request({
       path: `${hop.url.pathname}${hop.url.search}`,
       method: hop.method as Dispatcher.HttpMethod,
@@ -689,6 +737,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       else attempt.signal.addEventListener('abort', onAttemptAbort, { once: true })
       pending.then(
         (data) => {
+          this.#dispatched--
           if (settled) {
             // Too late: the caller has moved on. Free the socket, then the permit.
             data.body.on('error', noop)
@@ -702,11 +751,51 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
           resolve({ data, attemptSignal: attempt.signal, detach })
         },
         (error: unknown) => {
+          this.#dispatched--
           permit.release()
           fail(error)
         },
       )
     })
+  }
+
+  /**
+   * undici's connector, with two changes. The connect timeout runs on a native timer
+   * (undici's own ticks about once a second, so a 300 ms limit fired after ~1 s). And the
+   * sockets still connecting are kept in `#connecting`: undici neither aborts a connect nor
+   * destroys a connecting socket when its pool is destroyed (the socket lives on until its
+   * connect timeout, keeping the process alive), so `close()` destroys them.
+   */
+  #connector(timeout: number): buildConnector.connector {
+    const connect = buildConnector({ timeout: 0 })
+    const connecting = this.#connecting
+    return (options, callback) => {
+      let socket: Socket | undefined
+      let settled = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const done: buildConnector.Callback = (...args) => {
+        settled = true
+        globalThis.clearTimeout(timer)
+        if (socket !== undefined) connecting.delete(socket)
+        callback(...args)
+      }
+      // The connector returns the socket it made (its type says `void`).
+      socket = (connect as (...args: unknown[]) => unknown)(options, done) as Socket | undefined
+      if (socket === undefined || settled) return
+      const connectingSocket = socket
+      connecting.add(connectingSocket)
+      if (timeout > 0) {
+        timer = globalThis.setTimeout(() => {
+          if (settled) return
+          const address = `${options.hostname}:${options.port || (options.protocol === 'https:' ? 443 : 80)}`
+          connectingSocket.destroy(
+            new errors.ConnectTimeoutError(
+              `Connect Timeout Error (attempted address: ${address}, timeout: ${timeout}ms)`,
+            ),
+          )
+        }, timeout)
+      }
+    }
   }
 
   #pool(origin: string): Pool {
@@ -718,12 +807,24 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     return pool
   }
 
+  /**
+   * The permits one attempt needs: its host's, its origin's, and then a rate-limit token.
+   * The token comes last so that the limit spaces the starts of requests, not the moments
+   * they began to wait for a connection.
+   */
   async #permit(url: URL, signal: AbortSignal): Promise<Permit> {
-    if (this.#rateLimit !== undefined) await this.#limiter(url.hostname).take({ signal })
     const host = await this.#hosts.acquire(url.hostname, signal)
     let origin: Permit
     try {
       origin = await this.#origins.acquire(url.origin, signal)
+      if (this.#rateLimit !== undefined) {
+        try {
+          await this.#limiter(url.hostname).take({ signal })
+        } catch (error) {
+          origin.release()
+          throw error
+        }
+      }
     } catch (error) {
       host.release()
       throw error
@@ -765,8 +866,19 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     this.#removeSignal?.()
     this.#closing.abort()
     await Promise.all([...this.#open].map((response) => response.release().catch(() => {})))
-    let timer: ReturnType<typeof setTimeout> | undefined
+    for (const socket of this.#connecting) {
+      socket.destroy(new Error('The HttpClient closed while this socket was connecting'))
+    }
+    this.#connecting.clear()
     const pools = [...this.#pools.values()]
+    if (this.#dispatched > 0) {
+      // Every call was aborted above, so an undici request still pending has been given up
+      // on: most often one still connecting, which undici does not abort until its connect
+      // timeout. A graceful close would wait for it (up to the bound) for nothing.
+      await Promise.all(pools.map((pool) => pool.destroy().catch(noop)))
+      return
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
     const graceful = Promise.all(pools.map((pool) => pool.close())).then(
       () => true,
       () => false,

@@ -53,7 +53,14 @@ export class RequestContext
   }
 
   #start(): Promise<HttpResponse> {
-    this.#sent ??= this.#send()
+    if (this.#sent === undefined) {
+      // Bad arguments throw in `send`: they must reject the promise, not throw from `then()`.
+      try {
+        this.#sent = this.#send()
+      } catch (error) {
+        this.#sent = Promise.reject(error)
+      }
+    }
     return this.#sent
   }
 }
