@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 // The core layers run in browsers, Deno and Bun: no dependency, no `node:` module, and
 // imports only flow from a layer to the ones before it (design.md, "Layers").
 const root = fileURLToPath(new URL('../', import.meta.url))
-const order = ['context', 'iter', 'task', 'http'] as const
+const order = ['context', 'iter', 'task', 'http', 'cli'] as const
 
 function importsOf(layer: string): Array<{ file: string; specifier: string }> {
   const dir = join(root, 'src', layer)

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The `asyncwith` command: `fetch`, `demo`, `--help`, `--version`. Exit statuses: 0 ok,
+// 1 some URLs failed, 2 usage error (one line on stderr and a pointer to --help), 130
+// interrupted.
+import { readFileSync, realpathSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { Readable, Writable } from 'node:stream'
+import { HELP, parseCommand } from './args.js'
+import { runDemo } from './demo.js'
+import { UsageError } from './errors.js'
+import { EXIT, runFetch } from './fetch-command.js'
+
+/** The process streams `main` uses; `stdin` is read only when asked for (`-i -`). */
+interface MainIo {
+  readonly stdin: Readable
+  readonly stdout: Writable
+  readonly stderr: Writable & { readonly isTTY?: boolean; readonly columns?: number }
+}
+
+async function main(argv: readonly string[], io: MainIo): Promise<number> {
+  try {
+    const command = parseCommand(argv)
+    switch (command.kind) {
+      case 'help':
+        io.stdout.write(HELP)
+        return EXIT.ok
+      case 'version':
+        io.stdout.write(`${version()}\n`)
+        return EXIT.ok
+      case 'fetch':
+        return await runFetch(command.options, {
+          // A getter: touching process.stdin opens it, which only `-i -` should do.
+          get stdin() {
+            return io.stdin
+          },
+          stdout: io.stdout,
+          stderr: io.stderr,
+          handleSignals: true,
+        })
+      case 'demo':
+        return await runDemo({ stdout: io.stdout, stderr: io.stderr, argv: command.args })
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`asyncwith: ${error.message}\nTry 'asyncwith --help'.\n`)
+      return EXIT.usage
+    }
+    throw error
+  }
+}
+
+/** The version in package.json, two directories above this file in `src/cli` and `dist/cli`. */
+function version(): string {
+  // Not `import.meta.url`: the CommonJS build compiles this file too.
+  const script = process.argv[1] ?? ''
+  const manifest = resolve(dirname(realpathSync(script)), '..', '..', 'package.json')
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version
+}
+
+const io: MainIo = {
+  get stdin() {
+    return process.stdin
+  },
+  stdout: process.stdout,
+  stderr: process.stderr,
+}
+
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code
+    // Whatever is left (a socket closing, a stdin handle) may not hold the exit back for long.
+    setTimeout(() => process.exit(code), 2000).unref()
+  },
+  (error: unknown) => {
+    io.stderr.write(
+      `asyncwith: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
+    process.exitCode = 1
+  },
+)

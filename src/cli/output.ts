@@ -1,0 +1,126 @@
+// The JSONL writer of `asyncwith fetch`. Records are buffered and written in batches (every
+// FLUSH_RECORDS records or FLUSH_MS ms, whichever comes first), each batch as one write of
+// whole lines, so a crash loses at most the last batch and leaves at most one torn line,
+// which `--resume` repairs. No fsync: a killed process loses nothing the kernel already has.
+import { Buffer } from 'node:buffer'
+import { closeSync, openSync, writeSync } from 'node:fs'
+import type { Writable } from 'node:stream'
+
+/** Records buffered before a write. */
+export const FLUSH_RECORDS = 64
+/** Longest a record waits in the buffer, in ms. */
+export const FLUSH_MS = 100
+
+/** Where records go: a file (written with `writeSync`) or a stream (stdout, with back-pressure). */
+export type OutputTarget =
+  | { readonly path: string; readonly append: boolean }
+  | { readonly stream: Writable }
+
+export class RecordWriter {
+  #pending: string[] = []
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #fd: number | undefined
+  #stream: Writable | undefined
+  #drained: Promise<void> | undefined
+  #error: Error | undefined
+  #closed = false
+  readonly #onError: (error: Error) => void
+  readonly #onStreamError = (error: Error): void => this.#fail(error)
+
+  /**
+   * Opens the target (a file is created, or truncated unless `append`).
+   * @param onError - Called once when a write fails (a full disk, a closed pipe).
+   * @throws The `fs` error when the file cannot be opened.
+   */
+  constructor(target: OutputTarget, onError: (error: Error) => void) {
+    this.#onError = onError
+    if ('path' in target) this.#fd = openSync(target.path, target.append ? 'a' : 'w')
+    else {
+      this.#stream = target.stream
+      this.#stream.on('error', this.#onStreamError)
+    }
+  }
+
+  /** The first write error, if any; records after it are dropped. */
+  get error(): Error | undefined {
+    return this.#error
+  }
+
+  /** Buffers one record (a JSON text without a newline). */
+  write(record: string): void {
+    if (this.#error !== undefined || this.#closed) return
+    this.#pending.push(record)
+    if (this.#pending.length >= FLUSH_RECORDS) this.flush()
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined
+        this.flush()
+      }, FLUSH_MS)
+    }
+  }
+
+  /** Resolves when the stream has room again; `undefined` when it has room now. */
+  ready(): Promise<void> | undefined {
+    return this.#drained
+  }
+
+  /** Writes every buffered record now, as whole lines, synchronously for a file. */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    if (this.#pending.length === 0 || this.#error !== undefined) return
+    const text = `${this.#pending.join('\n')}\n`
+    this.#pending = []
+    if (this.#fd !== undefined) {
+      try {
+        writeAll(this.#fd, text)
+      } catch (error) {
+        this.#fail(error as Error)
+      }
+      return
+    }
+    const stream = this.#stream!
+    if (!stream.write(text) && this.#drained === undefined) {
+      this.#drained = new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done)
+          stream.off('close', done)
+          this.#drained = undefined
+          resolve()
+        }
+        stream.on('drain', done)
+        stream.on('close', done)
+      })
+    }
+  }
+
+  /** Flushes and closes a file; a stream is flushed and left open (it is stdout). */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.flush()
+    this.#closed = true
+    if (this.#fd !== undefined) {
+      try {
+        closeSync(this.#fd)
+      } catch {}
+      this.#fd = undefined
+    } else if (this.#drained !== undefined) await this.#drained
+    this.#stream?.off('error', this.#onStreamError)
+  }
+
+  #fail(error: Error): void {
+    if (this.#error !== undefined) return
+    this.#error = error
+    this.#pending = []
+    this.#onError(error)
+  }
+}
+
+/** `writeSync` may write less than asked (a signal, a pipe): loop until all of it is out. */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8')
+  let at = 0
+  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at)
+}
