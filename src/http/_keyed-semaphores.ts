@@ -15,6 +15,41 @@ export class KeyedSemaphores {
     this.#permits = permits
   }
 
+  /**
+   * A permit for `key` at once when one is free and nobody waits (the common case, with no
+   * promise), else `undefined`: then call {@link KeyedSemaphores.acquire}.
+   */
+  tryAcquire(key: string): Permit | undefined {
+    if (this.#permits === Number.POSITIVE_INFINITY) return NO_PERMIT
+    const semaphore = this.#semaphores.get(key)
+    if (semaphore === undefined) {
+      const created = new Semaphore(this.#permits)
+      this.#semaphores.set(key, created)
+      return this.#wrap(key, created, created.acquireNowait())
+    }
+    if (semaphore.available === 0 || semaphore.waiting > 0) return undefined
+    return this.#wrap(key, semaphore, semaphore.acquireNowait())
+  }
+
+  #wrap(key: string, owner: Semaphore, permit: Permit): Permit {
+    const semaphores = this.#semaphores
+    let released = false
+    const result: Permit = {
+      release() {
+        if (released) return
+        released = true
+        permit.release()
+        if (owner.available === owner.permits && owner.waiting === 0) {
+          if (semaphores.get(key) === owner) semaphores.delete(key)
+        }
+      },
+      [Symbol.dispose]() {
+        result.release()
+      },
+    }
+    return result
+  }
+
   /** A permit for `key`; a no-op permit when the limit is `Infinity`. */
   async acquire(key: string, signal: AbortSignal): Promise<Permit> {
     if (this.#permits === Number.POSITIVE_INFINITY) return NO_PERMIT

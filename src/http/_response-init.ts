@@ -44,6 +44,11 @@ export interface ResponseInit {
    * then rejects with `signal.reason` (already the right error).
    */
   readonly signal: AbortSignal
+  /**
+   * `true` when `signal` is the undici request's own, so undici already stops the body when it
+   * aborts and the response need not listen for it.
+   */
+  readonly signalDrivesBody?: boolean
   /** Turns an undici or Node.js error met while reading into the http layer's typed error. */
   readonly classify: (error: unknown, phase: HttpPhase) => unknown
   /**

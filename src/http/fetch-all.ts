@@ -130,32 +130,85 @@ export function fetchAll<T = string>(
     )
   }
   const reader = readerFor(read)
-  const request: RequestOptions = { ...options }
-  // Validate the shared options once, with a URL that always parses.
-  client.prepare(method, 'http://127.0.0.1/', request)
-  return pipe(
+  // One controller for the whole run, not one per input: it aborts every call in flight when
+  // the consumer stops or `options.signal` aborts.
+  const run = new AbortController()
+  const outer = options.signal
+  const onOuterAbort = () => run.abort(outer?.reason)
+  if (outer?.aborted) run.abort(outer.reason)
+  else outer?.addEventListener('abort', onOuterAbort, { once: true })
+  // Resolve the shared options once (this also validates them), with a URL that always parses.
+  const template = client.prepare(method, 'http://127.0.0.1/', { ...options, signal: run.signal })
+  const outcomes = pipe(
     inputs,
     mapConcurrent(
-      (input: unknown, { index, signal }): Promise<FetchOutcome<T>> =>
-        fetchOne(client, input, index, method, { ...request, signal }, reader),
-      { concurrency, ordered, signal: options.signal },
+      (input: unknown, context): Promise<FetchOutcome<T>> =>
+        fetchOne(client, template, input, context.index, run.signal, reader),
+      { concurrency, ordered, signal: outer },
     ),
   )
+  return new StoppablePipeline(outcomes, () => {
+    outer?.removeEventListener('abort', onOuterAbort)
+    if (!run.signal.aborted) run.abort(new DOMException('fetchAll was stopped', 'AbortError'))
+  })
+}
+
+/**
+ * The outcomes, with one step before `return()` and `throw()`: abort the run, so the calls in
+ * flight stop before `mapConcurrent` waits for them to settle.
+ */
+class StoppablePipeline<T> implements AsyncIterableIterator<T>, AsyncDisposable {
+  readonly #inner: AsyncPipeline<T>
+  readonly #stop: () => void
+
+  constructor(inner: AsyncPipeline<T>, stop: () => void) {
+    this.#inner = inner
+    this.#stop = stop
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    try {
+      const result = await this.#inner.next()
+      if (result.done === true) this.#stop()
+      return result
+    } catch (error) {
+      this.#stop()
+      throw error
+    }
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    this.#stop()
+    return this.#inner.return?.(value) ?? Promise.resolve({ done: true, value: undefined })
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.#stop()
+    return this.#inner.throw?.(error) ?? Promise.reject(error)
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return()
+  }
 }
 
 async function fetchOne<T>(
   client: HttpClient,
+  template: Prepared,
   input: unknown,
   index: number,
-  method: string,
-  options: RequestOptions,
+  runSignal: AbortSignal,
   reader: (response: HttpResponse) => Promise<{ value: T; size: number }>,
 ): Promise<FetchOutcome<T>> {
   const start = Date.now()
   const state = { attempts: 0, url: undefined as unknown as string, headersAt: 0 }
   let prepared: Prepared | undefined
   try {
-    prepared = client.prepare(method, input, options)
+    prepared = client.prepareFrom(template, input)
     let size = 0
     const { response, value } = await client.call(
       prepared,
@@ -185,7 +238,7 @@ async function fetchOne<T>(
       value,
     }
   } catch (error) {
-    if (options.signal?.aborted && error === options.signal.reason) throw error
+    if (runSignal.aborted && error === runSignal.reason) throw error
     const end = Date.now()
     return {
       ok: false,

@@ -187,6 +187,63 @@ function onAbortShared(signal: AbortSignal, onAbort: () => void): () => void {
   }
 }
 
+/**
+ * One call's abort state. The user's signal, the client's close and the `total` timer abort
+ * it; the attempt in flight follows through `onAbort`. A real `AbortSignal` is only made for
+ * the waits that need one (a permit, a rate-limit token, a backoff), so the common path
+ * creates one AbortController per attempt and adds no event listener.
+ */
+class CallScope {
+  aborted = false
+  reason: unknown
+  /** Set by the attempt in flight. */
+  onAbort: ((reason: unknown) => void) | undefined
+  #controller: AbortController | undefined
+  readonly method: string
+  readonly url: string
+
+  constructor(method: string, url: string) {
+    this.method = method
+    this.url = url
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.#controller?.abort(reason)
+    this.onAbort?.(reason)
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.aborted) this.#controller.abort(this.reason)
+    }
+    return this.#controller.signal
+  }
+}
+
+const NO_PERMIT_MARK: Permit = new KeyedSemaphores(Number.POSITIVE_INFINITY).tryAcquire(
+  '',
+) as Permit
+
+function bothPermits(host: Permit, origin: Permit): Permit {
+  let released = false
+  const result: Permit = {
+    release() {
+      if (released) return
+      released = true
+      origin.release()
+      host.release()
+    },
+    [Symbol.dispose]() {
+      result.release()
+    },
+  }
+  return result
+}
+
 function acceptEncoding(): string {
   return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
     ? 'gzip, deflate, br, zstd'
@@ -252,6 +309,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   readonly #decompress: DecompressSettings
   readonly #open = new Set<HttpResponse>()
   #active = 0
+  readonly #scopes = new Set<CallScope>()
   /** undici requests not settled yet, including ones whose call has moved on. */
   #dispatched = 0
   /** Sockets still connecting: undici cannot abort them, so closing destroys them itself. */
@@ -469,6 +527,28 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   }
 
   /**
+   * @internal Like {@link HttpClient.prepare} for one more input of a batch whose options were
+   * resolved once in `template`: only the URL is parsed.
+   */
+  prepareFrom(template: Prepared, input: unknown): Prepared {
+    const url = parseHttpUrl(input, template.method)
+    let headers = template.headers
+    if (url.username !== '' || url.password !== '' || url.hash !== '') {
+      if ((url.username !== '' || url.password !== '') && headers.authorization === undefined) {
+        const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+        headers = {
+          ...headers,
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+        }
+      }
+      url.username = ''
+      url.password = ''
+      url.hash = ''
+    }
+    return { ...template, input, url, headers }
+  }
+
+  /**
    * @internal One call: tries, redirects and retries until a response to hand over (or, with
    * `reader`, a body read to the end). `state` records attempts for `fetchAll`.
    */
@@ -498,27 +578,17 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       throw new ClientClosedError({ method: firstMethod, url: firstUrl.href })
     }
     this.#active++
-    const controller = new AbortController()
-    const signal = controller.signal
-    const cleanups: Array<() => void> = []
-    const link = (source: AbortSignal | undefined, reason: () => unknown) => {
-      if (source === undefined) return
-      if (source.aborted) {
-        controller.abort(reason())
-        return
-      }
-      cleanups.push(onAbortShared(source, () => controller.abort(reason())))
-    }
+    const scope = new CallScope(firstMethod, firstUrl.href)
+    this.#scopes.add(scope)
     const user = prepared.signal
-    link(user, () => user?.reason)
-    link(
-      this.#closing.signal,
-      () => new ClientClosedError({ method: firstMethod, url: firstUrl.href, inFlight: true }),
-    )
+    let removeUser: (() => void) | undefined
+    if (user?.aborted) scope.abort(user.reason)
+    else if (user !== undefined) removeUser = onAbortShared(user, () => scope.abort(user.reason))
     const total = prepared.timeouts.total
-    if (total !== Number.POSITIVE_INFINITY && !signal.aborted) {
-      const timer = globalThis.setTimeout(() => {
-        controller.abort(
+    let timer: ReturnType<typeof setTimeout> | undefined
+    if (total !== Number.POSITIVE_INFINITY && !scope.aborted) {
+      timer = globalThis.setTimeout(() => {
+        scope.abort(
           new HttpTimeoutError({
             method: firstMethod,
             url: firstUrl.href,
@@ -527,18 +597,19 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
           }),
         )
       }, total)
-      cleanups.push(() => globalThis.clearTimeout(timer))
     }
     let finished = false
     const finish = () => {
       if (finished) return
       finished = true
       this.#active--
-      for (const cleanup of cleanups) cleanup()
+      this.#scopes.delete(scope)
+      removeUser?.()
+      if (timer !== undefined) globalThis.clearTimeout(timer)
     }
     let handedOver = false
     try {
-      const response = await this.#tries(prepared, reader, state, signal, finish)
+      const response = await this.#tries(prepared, reader, state, scope, finish)
       handedOver = reader === undefined
       return response
     } finally {
@@ -550,7 +621,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     prepared: Prepared,
     reader: BodyReader<unknown> | undefined,
     state: CallState | undefined,
-    signal: AbortSignal,
+    scope: CallScope,
     finish: () => void,
   ): Promise<HttpResponse> {
     const { retry, redirect, timeouts } = prepared
@@ -565,72 +636,77 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       headers: prepared.headers,
       body: prepared.body,
     }
-    const redirects: string[] = []
+    let redirects: string[] | undefined
     let retries = 0
     const retryAfter = async (delay: number | undefined, error: unknown): Promise<void> => {
       if (delay === undefined) throw error
       retries++
-      await sleep(delay, { signal })
+      await sleep(delay, { signal: scope.signal })
     }
     for (;;) {
-      if (signal.aborted) throw signal.reason
+      if (scope.aborted) throw scope.reason
       if (state !== undefined) {
         state.attempts = retries + 1
         state.url = hop.url.href
       }
-      const permit = await this.#permit(hop.url, signal)
+      const permit = this.#tryPermit(hop.url) ?? (await this.#permit(hop.url, scope.signal))
       let exchange: Exchange
       try {
-        exchange = await this.#exchange(hop, signal, timeouts.headers, timeouts.body, permit)
+        exchange = await this.#exchange(hop, scope, timeouts.headers, timeouts.body, permit)
       } catch (error) {
-        if (signal.aborted) throw signal.reason
+        if (scope.aborted) throw scope.reason
         const typed = classifyError(error, 'headers', hop.method, hop.url.href, phases)
         await retryAfter(errorRetryDelay(retry, hop.method, typed, retries), typed)
         continue
       }
       const { data, attemptSignal, detach } = exchange
-      if (signal.aborted) {
+      if (scope.aborted) {
         // Aborted (or the client closed) while the headers were being handed over.
         data.body.on('error', noop)
         data.body.destroy()
         detach()
         permit.release()
-        throw signal.reason
+        throw scope.reason
       }
       if (state !== undefined) state.headersAt = Date.now()
       const status = data.statusCode
-      const location = data.headers.location
-      if (redirect.follow && REDIRECT_STATUSES.has(status) && typeof location === 'string') {
-        await discard(data.body, attemptSignal)
-        detach()
-        permit.release()
-        if (signal.aborted) throw signal.reason
-        const next = nextHop(hop, status, location, redirect.allowDowngrade)
-        redirects.push(next.url.href)
-        if (redirects.length > redirect.limit) {
-          throw new RedirectLimitError({
-            method: prepared.method,
-            url: prepared.url.href,
-            limit: redirect.limit,
-            redirects,
-          })
+      if (redirect.follow && REDIRECT_STATUSES.has(status)) {
+        const location = data.headers.location
+        if (typeof location === 'string') {
+          await discard(data.body, attemptSignal)
+          detach()
+          permit.release()
+          if (scope.aborted) throw scope.reason
+          const next = nextHop(hop, status, location, redirect.allowDowngrade)
+          redirects ??= []
+          redirects.push(next.url.href)
+          if (redirects.length > redirect.limit) {
+            throw new RedirectLimitError({
+              method: prepared.method,
+              url: prepared.url.href,
+              limit: redirect.limit,
+              redirects,
+            })
+          }
+          hop = next
+          continue
         }
-        hop = next
-        continue
       }
-      const statusDelay = statusRetryDelay(
-        retry,
-        hop.method,
-        status,
-        data.headers['retry-after'],
-        retries,
-      )
-      if (statusDelay !== undefined) {
-        await discard(data.body, attemptSignal)
-        detach()
-        permit.release()
-        await retryAfter(statusDelay, undefined)
-        continue
+      if (retries < retry.limit && retry.statuses.has(status)) {
+        const statusDelay = statusRetryDelay(
+          retry,
+          hop.method,
+          status,
+          data.headers['retry-after'],
+          retries,
+        )
+        if (statusDelay !== undefined) {
+          await discard(data.body, attemptSignal)
+          detach()
+          permit.release()
+          await retryAfter(statusDelay, undefined)
+          continue
+        }
       }
       const open = this.#open
       const current = hop
@@ -640,12 +716,13 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         status,
         headers: data.headers,
         body: data.body,
-        redirects: [...redirects],
+        redirects: redirects === undefined ? [] : [...redirects],
         attempts: retries + 1,
         maxBodySize: prepared.maxBodySize,
         bodyTimeout: timeouts.body,
         decompress: this.#decompress,
         signal: attemptSignal,
+        signalDrivesBody: true,
         classify: (error, phase) =>
           classifyError(error, phase, current.method, current.url.href, phases),
         onDone: () => {
@@ -671,7 +748,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         return response
       } catch (error) {
         await response.release()
-        if (signal.aborted) throw signal.reason
+        if (scope.aborted) throw scope.reason
         await retryAfter(errorRetryDelay(retry, hop.method, error, retries), error)
       }
     }
@@ -679,23 +756,25 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
 
   /**
    * Sends one request and waits for its headers. Our own timer bounds the wait for headers
-   * (undici's timers are coarse), and the wait is raced against the call's signal, because
+   * (undici's timers are coarse), and the wait is raced against the call's abort, because
    * undici ignores an abort while it is still connecting. Whatever undici settles with later
    * is cleaned up, and only then is the permit released, so undici never queues a request.
+   * The call reaches the attempt through `scope.onAbort`, with no event listener.
    */
   #exchange(
     hop: HopRequest,
-    callSignal: AbortSignal,
+    scope: CallScope,
     headersMs: number,
     bodyMs: number,
     permit: Permit,
   ): Promise<Exchange> {
     const attempt = new AbortController()
     // The call may have been aborted while this attempt was being given its permit.
-    if (callSignal.aborted) attempt.abort(callSignal.reason)
-    const onCallAbort = () => attempt.abort(callSignal.reason)
-    callSignal.addEventListener('abort', onCallAbort, { once: true })
-    const detach = () => callSignal.removeEventListener('abort', onCallAbort)
+    if (scope.aborted) attempt.abort(scope.reason)
+    const forward = (reason: unknown) => attempt.abort(reason)
+    const detach = () => {
+      if (scope.onAbort === forward) scope.onAbort = undefined
+    }
     const undiciMs = (ms: number) => (ms === Number.POSITIVE_INFINITY ? 0 : ms)
     this.#dispatched++
     const pending = this.#pool(hop.url.origin).request({
@@ -716,12 +795,14 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       const fail = (error: unknown) => {
         if (settled) return
         settled = true
-        globalThis.clearTimeout(timer)
-        attempt.signal.removeEventListener('abort', onAttemptAbort)
+        if (timer !== undefined) globalThis.clearTimeout(timer)
         detach()
         reject(error)
       }
-      const onAttemptAbort = () => fail(attempt.signal.reason)
+      scope.onAbort = (reason) => {
+        attempt.abort(reason)
+        fail(reason)
+      }
       if (headersMs !== Number.POSITIVE_INFINITY) {
         timer = globalThis.setTimeout(() => {
           const error = new HttpTimeoutError({
@@ -731,10 +812,10 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
             ms: headersMs,
           })
           attempt.abort(error)
+          fail(error)
         }, headersMs)
       }
-      if (attempt.signal.aborted) onAttemptAbort()
-      else attempt.signal.addEventListener('abort', onAttemptAbort, { once: true })
+      if (attempt.signal.aborted) fail(attempt.signal.reason)
       pending.then(
         (data) => {
           this.#dispatched--
@@ -746,8 +827,9 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
             return
           }
           settled = true
-          globalThis.clearTimeout(timer)
-          attempt.signal.removeEventListener('abort', onAttemptAbort)
+          if (timer !== undefined) globalThis.clearTimeout(timer)
+          // From now on an abort of the call stops the body: undici follows the attempt's signal.
+          scope.onAbort = forward
           resolve({ data, attemptSignal: attempt.signal, detach })
         },
         (error: unknown) => {
@@ -807,6 +889,20 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     return pool
   }
 
+  /** The permits of one attempt without waiting, when both are free and no rate limit applies. */
+  #tryPermit(url: URL): Permit | undefined {
+    if (this.#rateLimit !== undefined) return undefined
+    const host = this.#hosts.tryAcquire(url.hostname)
+    if (host === undefined) return undefined
+    const origin = this.#origins.tryAcquire(url.origin)
+    if (origin === undefined) {
+      host.release()
+      return undefined
+    }
+    if (host === NO_PERMIT_MARK) return origin
+    return bothPermits(host, origin)
+  }
+
   /**
    * The permits one attempt needs: its host's, its origin's, and then a rate-limit token.
    * The token comes last so that the limit spaces the starts of requests, not the moments
@@ -829,19 +925,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       host.release()
       throw error
     }
-    let released = false
-    const result: Permit = {
-      release() {
-        if (released) return
-        released = true
-        origin.release()
-        host.release()
-      },
-      [Symbol.dispose]() {
-        result.release()
-      },
-    }
-    return result
+    return bothPermits(host, origin)
   }
 
   #limiter(host: string): RateLimiter {
@@ -865,6 +949,9 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   async #shutDown(): Promise<void> {
     this.#removeSignal?.()
     this.#closing.abort()
+    for (const scope of this.#scopes) {
+      scope.abort(new ClientClosedError({ method: scope.method, url: scope.url, inFlight: true }))
+    }
     await Promise.all([...this.#open].map((response) => response.release().catch(() => {})))
     for (const socket of this.#connecting) {
       socket.destroy(new Error('The HttpClient closed while this socket was connecting'))

@@ -416,7 +416,7 @@ export class HttpResponse implements AsyncDisposable {
   #collectRaw(): Promise<Uint8Array> {
     this.#claimed = true
     this.#started = true
-    const { body, signal, maxBodySize, method, url, bodyTimeout } = this.#init
+    const { body, signal, maxBodySize, method, url, bodyTimeout, signalDrivesBody } = this.#init
     const length = this.#declaredLength()
     if (length !== undefined && length > maxBodySize) {
       const error = new BodySizeError({
@@ -448,7 +448,7 @@ export class HttpResponse implements AsyncDisposable {
         body.off('end', onEnd)
         body.off('error', onError)
         body.off('close', onClose)
-        signal.removeEventListener('abort', onAbort)
+        if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
       }
       const onAbort = (): void => {
         body.destroy(signal.reason)
@@ -492,7 +492,8 @@ export class HttpResponse implements AsyncDisposable {
       body.once('end', onEnd)
       body.once('error', onError)
       body.once('close', onClose)
-      signal.addEventListener('abort', onAbort, { once: true })
+      if (signal.aborted) onAbort()
+      else if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
     })
   }
 
