@@ -7,7 +7,7 @@ import {
   pipe,
 } from '../iter/index.js'
 import type { HttpHeaders } from './errors.js'
-import type { HttpClient, Prepared, RequestOptions } from './http-client.js'
+import type { CallState, HttpClient, Prepared, RequestOptions } from './http-client.js'
 import type { HttpResponse } from './http-response.js'
 
 /** What an ok outcome carries as `value`: how each body is read. */
@@ -205,20 +205,12 @@ async function fetchOne<T>(
   reader: (response: HttpResponse) => Promise<{ value: T; size: number }>,
 ): Promise<FetchOutcome<T>> {
   const start = Date.now()
-  const state = { attempts: 0, url: undefined as unknown as string, headersAt: 0 }
+  const state: CallState = { attempts: 0, url: undefined as unknown as string, headersAt: 0 }
   let prepared: Prepared | undefined
   try {
     prepared = client.prepareFrom(template, input)
-    let size = 0
-    const { response, value } = await client.call(
-      prepared,
-      async (r) => {
-        const read = await reader(r)
-        size = read.size
-        return read.value
-      },
-      state,
-    )
+    const response = await client.call(prepared, reader, state)
+    const { value, size } = state.result as { value: T; size: number }
     const end = Date.now()
     return {
       ok: true,

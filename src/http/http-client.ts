@@ -132,6 +132,8 @@ export interface Prepared {
 
 /** @internal Progress of one call, read by `fetchAll` even when the call fails. */
 export interface CallState {
+  /** What the reader gave for the response that was handed over. */
+  result?: unknown
   attempts: number
   url: string
   headersAt: number
@@ -141,6 +143,13 @@ export interface CallState {
 export type BodyReader<T> = (response: HttpResponse) => Promise<T>
 
 const DISCARD_LIMIT = 128 * 1024
+
+/**
+ * undici's headers and body timers tick about once a second, so a limit below this many ms
+ * gets a precise timer of our own; longer limits, where a second late is noise, use undici's
+ * and save two timers per request.
+ */
+const PRECISE_BELOW = 5000
 
 /** @internal A response's headers, and what ties its body to the attempt. */
 interface Exchange {
@@ -552,20 +561,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
    * @internal One call: tries, redirects and retries until a response to hand over (or, with
    * `reader`, a body read to the end). `state` records attempts for `fetchAll`.
    */
-  async call<T>(
-    prepared: Prepared,
-    reader: BodyReader<T>,
-    state: CallState,
-  ): Promise<{ response: HttpResponse; value: T }> {
-    let value: T | undefined
-    const response = await this.#call(
-      prepared,
-      async (r) => {
-        value = await reader(r)
-      },
-      state,
-    )
-    return { response, value: value as T }
+  call(prepared: Prepared, reader: BodyReader<unknown>, state: CallState): Promise<HttpResponse> {
+    return this.#call(prepared, reader, state)
   }
 
   async #call(
@@ -719,7 +716,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         redirects: redirects === undefined ? [] : [...redirects],
         attempts: retries + 1,
         maxBodySize: prepared.maxBodySize,
-        bodyTimeout: timeouts.body,
+        bodyTimeout: timeouts.body < PRECISE_BELOW ? timeouts.body : undefined,
         decompress: this.#decompress,
         signal: attemptSignal,
         signalDrivesBody: true,
@@ -744,7 +741,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       }
       if (reader === undefined) return response
       try {
-        await reader(response)
+        const result = await reader(response)
+        if (state !== undefined) state.result = result
         return response
       } catch (error) {
         await response.release()
@@ -783,10 +781,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       headers: hop.headers,
       body: hop.body,
       signal: attempt.signal,
-      // undici's own timers stay as a backstop, a little later than ours.
-      headersTimeout: undiciMs(
-        headersMs === Number.POSITIVE_INFINITY ? headersMs : headersMs + 1000,
-      ),
+      // Below PRECISE_BELOW our own timer runs and undici's is a backstop, a little later.
+      headersTimeout: undiciMs(headersMs < PRECISE_BELOW ? headersMs + 1000 : headersMs),
       bodyTimeout: undiciMs(bodyMs),
     })
     return new Promise<Exchange>((resolve, reject) => {
@@ -803,7 +799,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         attempt.abort(reason)
         fail(reason)
       }
-      if (headersMs !== Number.POSITIVE_INFINITY) {
+      if (headersMs < PRECISE_BELOW) {
         timer = globalThis.setTimeout(() => {
           const error = new HttpTimeoutError({
             method: hop.method,
