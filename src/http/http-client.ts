@@ -233,6 +233,49 @@ class CallScope {
   }
 }
 
+/**
+ * The abort handle of one attempt, handed to undici as its request `signal` (undici takes any
+ * object with `addEventListener` or `on`) and to the response. An `AbortController` and its
+ * EventTarget cost more than the rest of an attempt's bookkeeping, and nothing here needs
+ * more than a list of listeners.
+ */
+class AttemptSignal {
+  aborted = false
+  reason: unknown
+  #listeners: Array<() => void> | undefined
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    const listeners = this.#listeners
+    this.#listeners = undefined
+    if (listeners !== undefined) for (const listener of listeners) listener()
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted) return
+    if (this.#listeners === undefined) this.#listeners = [listener]
+    else this.#listeners.push(listener)
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const listeners = this.#listeners
+    if (listeners === undefined) return
+    const index = listeners.indexOf(listener)
+    if (index !== -1) listeners.splice(index, 1)
+  }
+
+  /** The same handle, typed as what undici's and the response's signatures name. */
+  asSignal(): AbortSignal {
+    return this as unknown as AbortSignal
+  }
+}
+
 const NO_PERMIT_MARK: Permit = new KeyedSemaphores(Number.POSITIVE_INFINITY).tryAcquire(
   '',
 ) as Permit
@@ -766,7 +809,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     bodyMs: number,
     permit: Permit,
   ): Promise<Exchange> {
-    const attempt = new AbortController()
+    const attempt = new AttemptSignal()
     // The call may have been aborted while this attempt was being given its permit.
     if (scope.aborted) attempt.abort(scope.reason)
     const forward = (reason: unknown) => attempt.abort(reason)
@@ -780,7 +823,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       method: hop.method as Dispatcher.HttpMethod,
       headers: hop.headers,
       body: hop.body,
-      signal: attempt.signal,
+      signal: attempt.asSignal(),
       // Below PRECISE_BELOW our own timer runs and undici's is a backstop, a little later.
       headersTimeout: undiciMs(headersMs < PRECISE_BELOW ? headersMs + 1000 : headersMs),
       bodyTimeout: undiciMs(bodyMs),
@@ -811,7 +854,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
           fail(error)
         }, headersMs)
       }
-      if (attempt.signal.aborted) fail(attempt.signal.reason)
+      if (attempt.aborted) fail(attempt.reason)
       pending.then(
         (data) => {
           this.#dispatched--
@@ -826,7 +869,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
           if (timer !== undefined) globalThis.clearTimeout(timer)
           // From now on an abort of the call stops the body: undici follows the attempt's signal.
           scope.onAbort = forward
-          resolve({ data, attemptSignal: attempt.signal, detach })
+          resolve({ data, attemptSignal: attempt.asSignal(), detach })
         },
         (error: unknown) => {
           this.#dispatched--
