@@ -16,7 +16,8 @@
 //   BENCH_HTTP_ROUNDS       timed runs per contender, interleaved (3)
 //   BENCH_HTTP_CONCURRENCY  requests in flight (64)
 //   BENCH_HTTP_ONLY         comma-separated contender ids to run (for profiling)
-//   BENCH_HTTP_IMPORT       the asyncwith/http entry to measure (default: the source, via tsx)
+//   BENCH_HTTP_IMPORT       the asyncwith/http entry to measure (bench-http.sh sets the build's
+//                           dist/http/index.js; unset, the source through tsx)
 
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

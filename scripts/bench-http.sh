@@ -178,6 +178,11 @@ fi
 [ -z "$CURL" ] && [ -z "$CURL_SKIP" ] && CURL_SKIP="skipped (curl not installed)"
 
 # --- the run ------------------------------------------------------------------------------------
+# Measure what users run: the tsc build (tsx adds a `__name` helper call to every closure).
+if [ -z "${BENCH_HTTP_IMPORT:-}" ]; then
+  npm run build >/dev/null
+  export BENCH_HTTP_IMPORT="$PWD/dist/http/index.js"
+fi
 BENCH_HTTP_BASE="http://127.0.0.1:$PORT" \
   BENCH_HTTP_SERVER="$SERVER_DESC" \
   BENCH_HTTP_TMP="$TMP" \

@@ -1,4 +1,3 @@
-import { TextDecoder } from 'node:util'
 import {
   type AnyIterable,
   type AsyncPipeline,
@@ -99,10 +98,6 @@ export interface FetchFailure {
 
 /** One outcome per input. */
 export type FetchOutcome<T = string> = FetchSuccess<T> | FetchFailure
-
-/** Text decoders by `charset` label. Labels come from servers: the cache is kept small. */
-const DECODERS = new Map<string, TextDecoder>()
-const MAX_DECODERS = 32
 
 /**
  * Fetches every input with `client` and yields one outcome per input: see
@@ -254,27 +249,6 @@ function toError(value: unknown): Error & { code?: string } {
   return new Error(`Non-error thrown: ${String(value)}`, { cause: value })
 }
 
-function charsetOf(response: HttpResponse): string {
-  const type = response.headers['content-type']
-  const text = Array.isArray(type) ? type[0] : type
-  const match = text === undefined ? null : /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(text)
-  return match?.[1]?.toLowerCase() ?? 'utf-8'
-}
-
-function decode(bytes: Uint8Array, charset: string): string {
-  let decoder = DECODERS.get(charset)
-  if (decoder === undefined) {
-    try {
-      decoder = new TextDecoder(charset)
-    } catch {
-      decoder = DECODERS.get('utf-8') ?? new TextDecoder('utf-8')
-    }
-    if (DECODERS.size >= MAX_DECODERS) DECODERS.clear()
-    DECODERS.set(charset, decoder)
-  }
-  return decoder.decode(bytes)
-}
-
 /** Reads the rest of the body and drops it; gives the decoded bytes read. */
 async function drain(response: HttpResponse): Promise<number> {
   let size = 0
@@ -293,16 +267,13 @@ function readerFor<T>(
       }
     case 'text':
       return async (response) => {
-        const bytes = await response.bytes()
-        return { value: decode(bytes, charsetOf(response)) as T, size: bytes.byteLength }
+        const text = await response.text()
+        return { value: text as T, size: response.bytesRead }
       }
     case 'json':
       return async (response) => {
-        const bytes = await response.bytes()
-        return {
-          value: JSON.parse(decode(bytes, charsetOf(response))) as T,
-          size: bytes.byteLength,
-        }
+        const text = await response.text()
+        return { value: JSON.parse(text) as T, size: response.bytesRead }
       }
     case 'none':
       return async (response) => ({ value: undefined as T, size: await drain(response) })
@@ -313,7 +284,7 @@ function readerFor<T>(
         // that fails is still an `ok: false` outcome. One it read or released needs nothing.
         if (!response.bodyUsed) return { value, size: await drain(response) }
         await response.release()
-        return { value, size: 0 }
+        return { value, size: response.bytesRead }
       }
   }
 }

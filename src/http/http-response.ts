@@ -162,6 +162,8 @@ export class HttpResponse implements AsyncDisposable {
   #decoding = false
   /** Bytes taken from undici's body so far (encoded). */
   #encoded = 0
+  /** Decoded body bytes handed to the reader so far. */
+  #decoded = 0
 
   /**
    * Builds a response from what the client knows about an exchange. You get responses from
@@ -200,6 +202,21 @@ export class HttpResponse implements AsyncDisposable {
    */
   get bodyUsed(): boolean {
     return this.#claimed || this.#released
+  }
+
+  /**
+   * Decoded body bytes read so far: the body's size once it was read to the end.
+   *
+   * @example
+   * import { HttpClient } from 'asyncwith/http'
+   *
+   * await using client = new HttpClient()
+   * const response = await client.get('https://example.com/')
+   * await response.text()
+   * console.log(response.bytesRead) // the decoded size of the page
+   */
+  get bytesRead(): number {
+    return this.#decoded
   }
 
   /**
@@ -247,8 +264,8 @@ export class HttpResponse implements AsyncDisposable {
    * const html = await response.text()
    */
   async text(): Promise<string> {
-    const decoder = this.#textDecoder()
-    const bytes = await this.bytes()
+    const decoder = _sharedDecoder(_charset(_headerValue(this.headers['content-type'])))
+    const bytes = this.#canCollectRaw() ? await this.#collectRaw(false) : await this.bytes()
     return decoder.decode(bytes)
   }
 
@@ -291,7 +308,7 @@ export class HttpResponse implements AsyncDisposable {
    * await writeFile('logo.png', await response.bytes())
    */
   async bytes(): Promise<Uint8Array> {
-    if (this.#canCollectRaw()) return this.#collectRaw()
+    if (this.#canCollectRaw()) return this.#collectRaw(true)
     const chunks: Uint8Array[] = []
     let size = 0
     for await (const chunk of this.#claim()) {
@@ -413,7 +430,7 @@ export class HttpResponse implements AsyncDisposable {
    * `#read()`: most responses of a batch are small and plain, and this is their hot path.
    * The limits are the same: `maxBodySize` while streaming, the idle timer between chunks.
    */
-  #collectRaw(): Promise<Uint8Array> {
+  #collectRaw(owned: boolean): Promise<Uint8Array> {
     this.#claimed = true
     this.#started = true
     const { body, signal, maxBodySize, method, url, bodyTimeout, signalDrivesBody } = this.#init
@@ -441,23 +458,26 @@ export class HttpResponse implements AsyncDisposable {
           body.destroy(new HttpTimeoutError({ method, url, phase: 'body', ms: bodyTimeout }))
         }, bodyTimeout)
       }
-      const cleanup = (): void => {
+      // Listeners stay on the stream once it is settled (it is done with, and removing four
+      // listeners per response is measurable): `settled` makes late events no-ops.
+      let settled = false
+      const settle = (): boolean => {
+        if (settled) return false
+        settled = true
         this.#rawBusy = false
         if (timer !== undefined) clearTimeout(timer)
-        body.off('data', onData)
-        body.off('end', onEnd)
-        body.off('error', onError)
-        body.off('close', onClose)
         if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
+        return true
       }
       const onAbort = (): void => {
         body.destroy(signal.reason)
       }
       const onData = (chunk: Buffer): void => {
+        if (settled) return
         size += chunk.byteLength
         this.#encoded = size
         if (size > maxBodySize) {
-          cleanup()
+          settle()
           body.destroy()
           this.#finish()
           reject(new BodySizeError({ method, url, limit: maxBodySize, size }))
@@ -467,19 +487,27 @@ export class HttpResponse implements AsyncDisposable {
         timer?.refresh()
       }
       const onEnd = (): void => {
-        cleanup()
+        if (!settle()) return
         this.#completed = true
         this.#finish()
-        const bytes = new Uint8Array(size)
-        let offset = 0
-        for (const chunk of chunks) {
-          bytes.set(chunk, offset)
-          offset += chunk.byteLength
+        this.#decoded = size
+        if (owned) {
+          // The caller keeps it: a copy with its own memory, holding no socket read buffer.
+          const bytes = new Uint8Array(size)
+          let offset = 0
+          for (const chunk of chunks) {
+            bytes.set(chunk, offset)
+            offset += chunk.byteLength
+          }
+          resolve(bytes)
+        } else {
+          // Decoded at once and dropped: Node's buffer pool is much cheaper than a new
+          // ArrayBuffer per body.
+          resolve(Buffer.concat(chunks, size))
         }
-        resolve(bytes)
       }
       const onError = (error: unknown): void => {
-        cleanup()
+        if (!settle()) return
         body.destroy()
         this.#finish()
         reject(this.#mapError(new _SourceFailure(error)))
@@ -545,6 +573,7 @@ export class HttpResponse implements AsyncDisposable {
         if (decoded > maxBodySize) {
           throw new BodySizeError({ method, url, limit: maxBodySize, size: decoded })
         }
+        this.#decoded = decoded
         yield chunk
       }
       this.#completed = true
@@ -892,4 +921,27 @@ async function* _lines(
 
 function _stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line
+}
+
+/**
+ * One-shot decoders (no `stream` option, so no state between calls) by `charset` label,
+ * shared by every response: building a TextDecoder per body is measurable in a batch. Labels
+ * come from servers, so the cache is kept small.
+ */
+const _decoders = new Map<string, TextDecoder>()
+
+function _sharedDecoder(label: string | undefined): TextDecoder {
+  const key = label?.toLowerCase() ?? 'utf-8'
+  let decoder = _decoders.get(key)
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(key)
+    } catch {
+      // An unknown label: fall back to UTF-8, as browsers do.
+      decoder = _decoders.get('utf-8') ?? new TextDecoder()
+    }
+    if (_decoders.size >= 32) _decoders.clear()
+    _decoders.set(key, decoder)
+  }
+  return decoder
 }
