@@ -249,13 +249,6 @@ function toError(value: unknown): Error & { code?: string } {
   return new Error(`Non-error thrown: ${String(value)}`, { cause: value })
 }
 
-/** Reads the rest of the body and drops it; gives the decoded bytes read. */
-async function drain(response: HttpResponse): Promise<number> {
-  let size = 0
-  for await (const chunk of response.body) size += chunk.byteLength
-  return size
-}
-
 function readerFor<T>(
   read: FetchRead<T>,
 ): (response: HttpResponse) => Promise<{ value: T; size: number }> {
@@ -276,13 +269,13 @@ function readerFor<T>(
         return { value: JSON.parse(text) as T, size: response.bytesRead }
       }
     case 'none':
-      return async (response) => ({ value: undefined as T, size: await drain(response) })
+      return async (response) => ({ value: undefined as T, size: await response.drain() })
     default:
       return async (response) => {
         const value = await read(response)
         // Read to the end in every mode: a body the function left alone is drained, so a body
         // that fails is still an `ok: false` outcome. One it read or released needs nothing.
-        if (!response.bodyUsed) return { value, size: await drain(response) }
+        if (!response.bodyUsed) return { value, size: await response.drain() }
         await response.release()
         return { value, size: response.bytesRead }
       }

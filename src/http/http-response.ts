@@ -265,7 +265,7 @@ export class HttpResponse implements AsyncDisposable {
    */
   async text(): Promise<string> {
     const decoder = _sharedDecoder(_charset(_headerValue(this.headers['content-type'])))
-    const bytes = this.#canCollectRaw() ? await this.#collectRaw(false) : await this.bytes()
+    const bytes = this.#canCollectRaw() ? await this.#collectRaw('pooled') : await this.bytes()
     return decoder.decode(bytes)
   }
 
@@ -292,6 +292,33 @@ export class HttpResponse implements AsyncDisposable {
   }
 
   /**
+   * Reads the body to its end and drops it; resolves to its decoded size in bytes. Unlike
+   * {@link HttpResponse.release}, which gives up on the rest, it fails as reading does: a
+   * reset, a stall or an oversized body rejects, so you learn that the body was bad.
+   *
+   * @returns The number of decoded bytes read.
+   * @throws {@link BodySizeError} When the decoded body exceeds `maxBodySize`.
+   * @throws {@link ConnectionError} When the connection fails while the body is read.
+   * @throws TypeError When the body was already read or released.
+   * @example
+   * import { HttpClient } from 'asyncwith/http'
+   *
+   * await using client = new HttpClient()
+   * const response = await client.get('https://example.com/')
+   * console.log(response.status, await response.drain()) // 200 1256
+   */
+  async drain(): Promise<number> {
+    if (this.#canCollectRaw()) {
+      await this.#collectRaw('count')
+      return this.#decoded
+    }
+    for await (const _chunk of this.#claim()) {
+      // Counted by #read as it goes.
+    }
+    return this.#decoded
+  }
+
+  /**
    * Reads the whole decoded body into one `Uint8Array`.
    *
    * @returns The body's bytes, in a new array.
@@ -308,7 +335,7 @@ export class HttpResponse implements AsyncDisposable {
    * await writeFile('logo.png', await response.bytes())
    */
   async bytes(): Promise<Uint8Array> {
-    if (this.#canCollectRaw()) return this.#collectRaw(true)
+    if (this.#canCollectRaw()) return this.#collectRaw('owned')
     const chunks: Uint8Array[] = []
     let size = 0
     for await (const chunk of this.#claim()) {
@@ -430,7 +457,7 @@ export class HttpResponse implements AsyncDisposable {
    * `#read()`: most responses of a batch are small and plain, and this is their hot path.
    * The limits are the same: `maxBodySize` while streaming, the idle timer between chunks.
    */
-  #collectRaw(owned: boolean): Promise<Uint8Array> {
+  #collectRaw(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
     this.#claimed = true
     this.#started = true
     const { body, signal, maxBodySize, method, url, bodyTimeout, signalDrivesBody } = this.#init
@@ -483,7 +510,7 @@ export class HttpResponse implements AsyncDisposable {
           reject(new BodySizeError({ method, url, limit: maxBodySize, size }))
           return
         }
-        chunks.push(chunk)
+        if (mode !== 'count') chunks.push(chunk)
         timer?.refresh()
       }
       const onEnd = (): void => {
@@ -491,7 +518,9 @@ export class HttpResponse implements AsyncDisposable {
         this.#completed = true
         this.#finish()
         this.#decoded = size
-        if (owned) {
+        if (mode === 'count') {
+          resolve(_EMPTY)
+        } else if (mode === 'owned') {
           // The caller keeps it: a copy with its own memory, holding no socket read buffer.
           const bytes = new Uint8Array(size)
           let offset = 0
@@ -945,3 +974,5 @@ function _sharedDecoder(label: string | undefined): TextDecoder {
   }
   return decoder
 }
+
+const _EMPTY = new Uint8Array(0)

@@ -267,6 +267,34 @@ describe('HttpResponse.json()', () => {
   })
 })
 
+describe('HttpResponse.drain()', () => {
+  it('reads a plain body to the end and gives its size', async () => {
+    const { response, onDone } = await open('/bytes/3000')
+    expect(await response.drain()).toBe(3000)
+    expect(response.bytesRead).toBe(3000)
+    expect(onDone).toHaveBeenCalledTimes(1)
+  })
+
+  it('counts decoded bytes of a compressed body', async () => {
+    const { response } = await open('/gzip')
+    const size = await response.drain()
+    expect(size).toBeGreaterThan(0)
+    expect(size).toBe(response.bytesRead)
+  })
+
+  it('rejects when the body fails, unlike release()', async () => {
+    const { response, classify } = await open('/reset-mid-body')
+    await expect(response.drain()).rejects.toBeDefined()
+    expect(classify).toHaveBeenCalledWith(expect.anything(), 'body')
+  })
+
+  it('throws TypeError once the body was read', async () => {
+    const { response } = await open('/bytes/10')
+    await response.text()
+    await expect(response.drain()).rejects.toThrow(TypeError)
+  })
+})
+
 describe('HttpResponse.bytes()', () => {
   it.each([
     ['with Content-Length', '/bytes/100000'],
