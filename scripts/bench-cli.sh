@@ -13,8 +13,8 @@
 # Server: as scripts/bench-http.sh, nginx with a generated config in a temp dir on 127.0.0.1
 # (installing nginx-light with apt-get when missing and run as root), serving 20,000 files of
 # 1 KiB at /f/0 … /f/19999; without nginx, a node:http server in a child process (said so).
-# Builds dist/ with `npm run build` first when dist/cli/main.js is missing (BENCH_CLI_BUILD=1
-# forces a rebuild). Knobs: BENCH_CLI_N (20000), BENCH_CLI_ROUNDS (3),
+# Builds dist/ with `npm run build` first, so it measures the current sources
+# (BENCH_CLI_BUILD=0 skips the build). Knobs: BENCH_CLI_N (20000), BENCH_CLI_ROUNDS (3),
 # BENCH_CLI_CONCURRENCY (64), BENCH_CLI_NO_NGINX=1 (node:http fallback),
 # BENCH_CLI_NODE_ARGS (extra node flags, such as --cpu-prof).
 set -euo pipefail
@@ -69,7 +69,7 @@ wait_for_port() { # port: waits up to 10 s for something to accept on 127.0.0.1:
 }
 
 # --- the CLI --------------------------------------------------------------------------------------
-if [ -n "${BENCH_CLI_BUILD:-}" ] || [ ! -f dist/cli/main.js ]; then
+if [ "${BENCH_CLI_BUILD:-1}" != 0 ] || [ ! -f dist/cli/main.js ]; then
   echo "building dist/ (npm run build)" >&2
   npm run build >/dev/null
 fi
