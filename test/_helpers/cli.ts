@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import type { FetchRecord } from '../../src/cli/records.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -87,22 +88,7 @@ export async function runCli(
 }
 
 /** A record as `asyncwith fetch` writes it. */
-export interface CliRecord {
-  line: number
-  input: string
-  url?: string
-  final_url?: string
-  ok: boolean
-  status?: number
-  headers?: Record<string, string>
-  bytes: number
-  attempts: number
-  timings?: { start: number; ttfb: number | null; total: number }
-  body?: string
-  body_base64?: string
-  body_file?: string
-  error?: { code: string; message: string }
-}
+export type CliRecord = FetchRecord
 
 /** Parses JSONL, failing on any line that is not a whole JSON object. */
 export function parseRecords(text: string): CliRecord[] {
