@@ -32,22 +32,7 @@ export class KeyedSemaphores {
   }
 
   #wrap(key: string, owner: Semaphore, permit: Permit): Permit {
-    const semaphores = this.#semaphores
-    let released = false
-    const result: Permit = {
-      release() {
-        if (released) return
-        released = true
-        permit.release()
-        if (owner.available === owner.permits && owner.waiting === 0) {
-          if (semaphores.get(key) === owner) semaphores.delete(key)
-        }
-      },
-      [Symbol.dispose]() {
-        result.release()
-      },
-    }
-    return result
+    return new KeyedPermit(this.#semaphores, key, owner, permit)
   }
 
   /** A permit for `key`; a no-op permit when the limit is `Infinity`. */
@@ -91,5 +76,38 @@ export class KeyedSemaphores {
   /** Keys with a live semaphore (for tests and statistics). */
   get size(): number {
     return this.#semaphores.size
+  }
+}
+
+/**
+ * A permit of one key's semaphore that forgets the semaphore once it is idle. A class, not a
+ * closure over its state: one object per permit taken without waiting (the hot path).
+ */
+class KeyedPermit implements Permit {
+  #semaphores: Map<string, Semaphore> | undefined
+  readonly #key: string
+  readonly #owner: Semaphore
+  readonly #permit: Permit
+
+  constructor(semaphores: Map<string, Semaphore>, key: string, owner: Semaphore, permit: Permit) {
+    this.#semaphores = semaphores
+    this.#key = key
+    this.#owner = owner
+    this.#permit = permit
+  }
+
+  release(): void {
+    const semaphores = this.#semaphores
+    if (semaphores === undefined) return
+    this.#semaphores = undefined
+    this.#permit.release()
+    const owner = this.#owner
+    if (owner.available === owner.permits && owner.waiting === 0) {
+      if (semaphores.get(this.#key) === owner) semaphores.delete(this.#key)
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.release()
   }
 }

@@ -161,15 +161,26 @@ class StoppablePipeline<T> implements AsyncIterableIterator<T>, AsyncDisposable 
     this.#stop = stop
   }
 
-  async next(): Promise<IteratorResult<T>> {
+  next(): Promise<IteratorResult<T>> {
+    // No async function per outcome: the handlers are made once per pipeline.
+    let pending: Promise<IteratorResult<T>>
     try {
-      const result = await this.#inner.next()
-      if (result.done === true) this.#stop()
-      return result
+      pending = this.#inner.next()
     } catch (error) {
       this.#stop()
-      throw error
+      return Promise.reject(error)
     }
+    return pending.then(this.#onResult, this.#onError)
+  }
+
+  readonly #onResult = (result: IteratorResult<T>): IteratorResult<T> => {
+    if (result.done === true) this.#stop()
+    return result
+  }
+
+  readonly #onError = (error: unknown): never => {
+    this.#stop()
+    throw error
   }
 
   return(value?: unknown): Promise<IteratorResult<T>> {

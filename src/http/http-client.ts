@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib'
 import { buildConnector, type Dispatcher, errors, Pool } from 'undici'
 import type { AsyncContextManager } from '../context/index.js'
 import { type Permit, RateLimiter, sleep } from '../task/index.js'
-import { classifyError, type PhaseTimeouts } from './_classify.js'
+import { classifyError } from './_classify.js'
 import { KeyedSemaphores } from './_keyed-semaphores.js'
 import {
   checkLimit,
@@ -161,6 +161,11 @@ interface Exchange {
 }
 
 function noop(): void {}
+
+/** undici's value for a time limit: 0 turns its timer off. */
+function undiciMs(ms: number): number {
+  return ms === Number.POSITIVE_INFINITY ? 0 : ms
+}
 
 interface Fanout {
   readonly callbacks: Set<() => void>
@@ -665,11 +670,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     finish: () => void,
   ): Promise<HttpResponse> {
     const { retry, redirect, timeouts } = prepared
-    const phases: PhaseTimeouts = {
-      connect: this.#timeouts.connect,
-      headers: timeouts.headers,
-      body: timeouts.body,
-    }
+    const connectMs = this.#timeouts.connect
     let hop: HopRequest = {
       method: prepared.method,
       url: prepared.url,
@@ -678,11 +679,6 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     }
     let redirects: string[] | undefined
     let retries = 0
-    const retryAfter = async (delay: number | undefined, error: unknown): Promise<void> => {
-      if (delay === undefined) throw error
-      retries++
-      await sleep(delay, { signal: scope.signal })
-    }
     for (;;) {
       if (scope.aborted) throw scope.reason
       if (state !== undefined) {
@@ -695,8 +691,15 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         exchange = await this.#exchange(hop, scope, timeouts.headers, timeouts.body, permit)
       } catch (error) {
         if (scope.aborted) throw scope.reason
-        const typed = classifyError(error, 'headers', hop.method, hop.url.href, phases)
-        await retryAfter(errorRetryDelay(retry, hop.method, typed, retries), typed)
+        const typed = classifyError(error, 'headers', hop.method, hop.url.href, {
+          connect: connectMs,
+          headers: timeouts.headers,
+          body: timeouts.body,
+        })
+        const delay = errorRetryDelay(retry, hop.method, typed, retries)
+        if (delay === undefined) throw typed
+        retries++
+        await sleep(delay, { signal: scope.signal })
         continue
       }
       const { data, attemptSignal, detach } = exchange
@@ -744,7 +747,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
           await discard(data.body, attemptSignal)
           detach()
           permit.release()
-          await retryAfter(statusDelay, undefined)
+          retries++
+          await sleep(statusDelay, { signal: scope.signal })
           continue
         }
       }
@@ -764,7 +768,11 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         signal: attemptSignal,
         signalDrivesBody: true,
         classify: (error, phase) =>
-          classifyError(error, phase, current.method, current.url.href, phases),
+          classifyError(error, phase, current.method, current.url.href, {
+            connect: connectMs,
+            headers: timeouts.headers,
+            body: timeouts.body,
+          }),
         onDone: () => {
           detach()
           permit.release()
@@ -790,7 +798,10 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       } catch (error) {
         await response.release()
         if (scope.aborted) throw scope.reason
-        await retryAfter(errorRetryDelay(retry, hop.method, error, retries), error)
+        const delay = errorRetryDelay(retry, hop.method, error, retries)
+        if (delay === undefined) throw error
+        retries++
+        await sleep(delay, { signal: scope.signal })
       }
     }
   }
@@ -816,18 +827,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     const detach = () => {
       if (scope.onAbort === forward) scope.onAbort = undefined
     }
-    const undiciMs = (ms: number) => (ms === Number.POSITIVE_INFINITY ? 0 : ms)
-    this.#dispatched++
-    const pending = this.#pool(hop.url.origin).request({
-      path: `${hop.url.pathname}${hop.url.search}`,
-      method: hop.method as Dispatcher.HttpMethod,
-      headers: hop.headers,
-      body: hop.body,
-      signal: attempt.asSignal(),
-      // Below PRECISE_BELOW our own timer runs and undici's is a backstop, a little later.
-      headersTimeout: undiciMs(headersMs < PRECISE_BELOW ? headersMs + 1000 : headersMs),
-      bodyTimeout: undiciMs(bodyMs),
-    })
+    const pool = this.#pool(hop.url.origin)
     return new Promise<Exchange>((resolve, reject) => {
       let settled = false
       let timer: ReturnType<typeof setTimeout> | undefined
@@ -855,14 +855,35 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         }, headersMs)
       }
       if (attempt.aborted) fail(attempt.reason)
-      pending.then(
-        (data) => {
+      this.#dispatched++
+      // undici's callback form: no promise of its own per request. It never calls back from
+      // inside `request()`: errors come in a microtask, headers from the socket's parser.
+      pool.request(
+        {
+          path: `${hop.url.pathname}${hop.url.search}`,
+          method: hop.method as Dispatcher.HttpMethod,
+          headers: hop.headers,
+          body: hop.body,
+          signal: attempt.asSignal(),
+          // Below PRECISE_BELOW our own timer runs and undici's is a backstop, a little later.
+          headersTimeout: undiciMs(headersMs < PRECISE_BELOW ? headersMs + 1000 : headersMs),
+          bodyTimeout: undiciMs(bodyMs),
+        },
+        (error, data) => {
           this.#dispatched--
-          if (settled) {
-            // Too late: the caller has moved on. Free the socket, then the permit.
-            data.body.on('error', noop)
-            data.body.destroy()
+          if (error !== null) {
             permit.release()
+            fail(error)
+            return
+          }
+          if (settled) {
+            // Too late: the caller has moved on. Free the socket, then the permit, outside
+            // undici's parser (this runs inside its headers callback).
+            queueMicrotask(() => {
+              data.body.on('error', noop)
+              data.body.destroy()
+              permit.release()
+            })
             return
           }
           settled = true
@@ -870,11 +891,6 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
           // From now on an abort of the call stops the body: undici follows the attempt's signal.
           scope.onAbort = forward
           resolve({ data, attemptSignal: attempt.asSignal(), detach })
-        },
-        (error: unknown) => {
-          this.#dispatched--
-          permit.release()
-          fail(error)
         },
       )
     })
