@@ -13,14 +13,13 @@ import { RecordWriter } from './output.js'
 import { createReporter } from './progress.js'
 import {
   bodyFileName,
-  type FetchRecord,
-  outcomeRecord,
-  problemRecord,
+  outcomeLine,
+  problemLine,
   type RecordContext,
+  type RecordFacts,
   type SavedBody,
-  summaryOf,
 } from './records.js'
-import type { Reporter, RunSummary } from './reporter.js'
+import type { RecordSummary, Reporter, RunSummary } from './reporter.js'
 import { prepareResume, type RecordedSet } from './resume.js'
 
 /** How long requests in flight may finish after the first interrupt, in ms. */
@@ -125,18 +124,20 @@ export async function runFetch(options: FetchOptions, io: FetchIo): Promise<numb
   if (io.interrupt?.aborted) interrupt()
   else io.interrupt?.addEventListener('abort', onInterrupt, { once: true })
 
-  const reporter =
-    io.reporter ??
-    createReporter({
-      stream: io.stderr,
-      quiet: options.quiet,
-      // Records printed to the same terminal would be torn apart by the redrawn bar.
-      isTTY:
-        io.stderr.isTTY === true &&
-        !(options.output === undefined && (io.stdout as { isTTY?: boolean }).isTTY === true),
-    })
-  const isNew = (entry: InputEntry): boolean =>
-    recorded === undefined || !recorded.has(entry.line, entry.text)
+  // Records printed to the same terminal would be torn apart by the redrawn bar.
+  const isTTY =
+    io.stderr.isTTY === true &&
+    !(options.output === undefined && (io.stdout as { isTTY?: boolean }).isTTY === true)
+  const reporter = io.reporter ?? createReporter({ stream: io.stderr, quiet: options.quiet, isTTY })
+  // Only a drawn bar shows the total, and only the default reporter is known not to draw one:
+  // otherwise counting would read the whole input a second time for nothing.
+  const wantsTotal = io.reporter !== undefined || (!options.quiet && isTTY)
+  // A quiet default reporter ignores records: do not build what it would be told.
+  const wantsRecords = io.reporter !== undefined || !options.quiet
+  const isNew =
+    recorded === undefined
+      ? undefined
+      : (entry: InputEntry): boolean => !recorded.has(entry.line, entry.text)
 
   const summary: RunSummary = {
     total: 0,
@@ -148,37 +149,44 @@ export async function runFetch(options: FetchOptions, io: FetchIo): Promise<numb
     interrupted: false,
     skipped: 0,
   }
-  const emit = (record: FetchRecord): void => {
-    writer.write(JSON.stringify(record))
+  const facts: RecordFacts = { ok: false, status: undefined, errorCode: undefined, bytes: 0 }
+  const classKeys = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx']
+  /** Writes the record `json` whose facts are in `facts`, and counts it. */
+  const emit = (json: string): void => {
+    writer.write(json)
     summary.total++
-    if (record.ok) summary.ok++
+    if (facts.ok) summary.ok++
     else summary.failed++
-    if (record.status !== undefined) {
-      const key = `${Math.floor(record.status / 100)}xx`
+    const { status, errorCode } = facts
+    if (status !== undefined) {
+      const group = Math.floor(status / 100)
+      const key = classKeys[group] ?? `${group}xx`
       summary.byStatusClass[key] = (summary.byStatusClass[key] ?? 0) + 1
     }
-    if (record.error !== undefined) {
-      summary.errors[record.error.code] = (summary.errors[record.error.code] ?? 0) + 1
+    if (errorCode !== undefined) summary.errors[errorCode] = (summary.errors[errorCode] ?? 0) + 1
+    if (wantsRecords) {
+      const record: RecordSummary = { ok: facts.ok, bytes: facts.bytes }
+      if (status !== undefined) record.status = status
+      if (errorCode !== undefined) record.errorCode = errorCode
+      reporter.record(record)
     }
-    reporter.record(summaryOf(record))
   }
 
   // Inputs in flight, by their index in what fetchAll was given: at most concurrency plus
   // the reorder buffer, never the whole input.
   const pending = new Map<number, InputEntry>()
-  async function* inputs(): AsyncGenerator<string | null> {
-    let index = 0
-    for await (const entry of untilAborted(input.entries(), stop.signal)) {
-      if (!isNew(entry)) {
+  const inputs = inputsOf(
+    untilAborted(input.batches(), stop.signal),
+    stop.signal,
+    (entry, index) => {
+      if (isNew !== undefined && !isNew(entry)) {
         summary.skipped++
-        continue
+        return false
       }
-      pending.set(index++, entry)
-      // A bad line goes through fetchAll too (as null, an instant failure), so --ordered
-      // keeps its record in place.
-      yield entry.problem === undefined ? entry.text : null
-    }
-  }
+      pending.set(index, entry)
+      return true
+    },
+  )
 
   const client = new HttpClient({
     perHost: options.perHost,
@@ -193,9 +201,12 @@ export async function runFetch(options: FetchOptions, io: FetchIo): Promise<numb
 
   let failure: unknown
   try {
-    const total = input.count === undefined ? undefined : await input.count(isNew)
+    const total =
+      input.count === undefined || !wantsTotal
+        ? undefined
+        : await input.count(isNew ?? (() => true))
     reporter.start({ total })
-    const outcomes = client.fetchAll<unknown>(inputs(), {
+    const outcomes = client.fetchAll<unknown>(inputs, {
       concurrency: options.concurrency,
       ordered: options.ordered,
       method: options.method,
@@ -206,7 +217,7 @@ export async function runFetch(options: FetchOptions, io: FetchIo): Promise<numb
       const entry = pending.get(outcome.index)!
       pending.delete(outcome.index)
       if (entry.problem !== undefined) {
-        emit(problemRecord(entry))
+        emit(problemLine(entry, facts))
       } else {
         const context: RecordContext =
           bodyDir !== undefined && outcome.ok
@@ -215,7 +226,7 @@ export async function runFetch(options: FetchOptions, io: FetchIo): Promise<numb
                 bodyFile: placeBody(bodyDir, entry, outcome.value as SavedBody),
               }
             : { body: options.body }
-        emit(outcomeRecord(entry, outcome, context))
+        emit(outcomeLine(entry, outcome, context, facts))
       }
       const ready = writer.ready()
       if (ready !== undefined) await ready
@@ -309,6 +320,65 @@ function placeBody(dir: string, entry: InputEntry, saved: SavedBody): RecordCont
   } catch (error) {
     return { error: bodyWriteError(path, error) }
   }
+}
+
+const DONE: IteratorResult<never, undefined> = { done: true, value: undefined }
+
+/**
+ * The inputs fetchAll is given, from batches of entries: each entry `accept`s (given its index
+ * among the accepted) as its URL, or as `null` for a bad line, which goes through fetchAll too
+ * (an instant failure) so that --ordered keeps its record in place. Ends when `signal` aborts.
+ * A plain iterator rather than an async generator: most `next()` calls are answered from the
+ * current batch, at the cost of one settled promise.
+ */
+function inputsOf(
+  batches: AsyncIterable<readonly InputEntry[]>,
+  signal: AbortSignal,
+  accept: (entry: InputEntry, index: number) => boolean,
+): AsyncIterableIterator<string | null> {
+  const source = batches[Symbol.asyncIterator]()
+  let batch: readonly InputEntry[] = []
+  let at = 0
+  let index = 0
+  let ended = false
+  let filling: Promise<void> | undefined
+  const fill = async (): Promise<void> => {
+    try {
+      const result = await source.next()
+      if (result.done) ended = true
+      else {
+        batch = result.value
+        at = 0
+      }
+    } finally {
+      filling = undefined
+    }
+  }
+  const iterator: AsyncIterableIterator<string | null> = {
+    async next() {
+      for (;;) {
+        if (signal.aborted || ended) return DONE
+        while (at < batch.length) {
+          const entry = batch[at++]!
+          if (accept(entry, index)) {
+            index++
+            return { done: false, value: entry.problem === undefined ? entry.text : null }
+          }
+        }
+        filling ??= fill()
+        await filling
+      }
+    },
+    async return() {
+      ended = true
+      await source.return?.()
+      return DONE
+    },
+    [Symbol.asyncIterator]() {
+      return iterator
+    },
+  }
+  return iterator
 }
 
 /** Ends `source` as soon as `signal` aborts, even while a `next()` is still waiting (stdin). */

@@ -28,8 +28,10 @@ export interface InputEntry {
 
 /** Where the URLs come from. */
 export interface InputSource {
-  /** The entries, in order. Iterate once. */
+  /** The entries, in order. Iterate once (this or {@link InputSource.batches}). */
   entries(): AsyncIterable<InputEntry>
+  /** The same entries, in order, a batch (such as one chunk's lines) at a time. Iterate once. */
+  batches(): AsyncIterable<InputEntry[]>
   /** For a regular file: reads it again just to count entries (for the progress total). */
   count?(include: (entry: InputEntry) => boolean): Promise<number>
   /** Stops reading: destroys the stream, so a pending read (stdin) settles. */
@@ -47,12 +49,20 @@ export function openInput(
   const { input } = options
   if (input === undefined) {
     const urls = options.urls
+    const all = (): InputEntry[] => {
+      const entries: InputEntry[] = []
+      for (let i = 0; i < urls.length; i++) {
+        const entry = classify(i + 1, Buffer.from(urls[i]!, 'utf8'))
+        if (entry !== undefined) entries.push(entry)
+      }
+      return entries
+    }
     return {
       async *entries() {
-        for (let i = 0; i < urls.length; i++) {
-          const entry = classify(i + 1, Buffer.from(urls[i]!, 'utf8'))
-          if (entry !== undefined) yield entry
-        }
+        yield* all()
+      },
+      async *batches() {
+        yield all()
       },
       async count(include) {
         let n = 0
@@ -68,6 +78,7 @@ export function openInput(
   if (input === '-') {
     return {
       entries: () => readEntries(stdin),
+      batches: () => readBatches(stdin),
       close: () => stdin.destroy(),
     }
   }
@@ -84,12 +95,14 @@ export function openInput(
   }
   let stream: Readable | undefined
   let closed = false
+  const open = (): Readable => {
+    stream = createReadStream('', { fd, highWaterMark: 64 * 1024 })
+    if (closed) stream.destroy()
+    return stream
+  }
   return {
-    entries() {
-      stream = createReadStream('', { fd, highWaterMark: 64 * 1024 })
-      if (closed) stream.destroy()
-      return readEntries(stream)
-    },
+    entries: () => readEntries(open()),
+    batches: () => readBatches(open()),
     count: stat.isFile()
       ? async (include) => {
           let n = 0
@@ -123,6 +136,14 @@ function describeFsError(error: unknown): string {
  * {@link MAX_LINE_BYTES}) in memory. Stops quietly when the stream is destroyed.
  */
 export async function* readEntries(stream: Readable): AsyncGenerator<InputEntry> {
+  for await (const batch of readBatches(stream)) yield* batch
+}
+
+/**
+ * {@link readEntries}, a chunk's entries at a time (never an empty batch): the chunk's
+ * complete lines are decoded and checked at once when they are all text.
+ */
+export async function* readBatches(stream: Readable): AsyncGenerator<InputEntry[]> {
   let line = 0
   let parts: Buffer[] = []
   let length = 0
@@ -167,19 +188,42 @@ export async function* readEntries(stream: Readable): AsyncGenerator<InputEntry>
   try {
     for await (const chunk of stream) {
       const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer)
+      const batch: InputEntry[] = []
       let at = 0
+      // The fast path below is tried once a chunk, so a bad line costs one scan, not one a line.
+      let tried = false
       for (;;) {
         const nl = data.indexOf(10, at)
         if (nl === -1) {
           take(data.subarray(at))
           break
         }
+        if (!tried && (at > 0 || (parts.length === 0 && tooLong === undefined))) {
+          tried = true
+          // A line start: the complete lines up to the chunk's last newline, at once, when
+          // none can be too long and all are text (a newline byte never falls inside a UTF-8
+          // sequence, so splitting the decoded text is splitting the bytes).
+          const last = data.lastIndexOf(10)
+          if (last > nl && last - at <= MAX_LINE_BYTES) {
+            const region = data.subarray(at, last)
+            if (!region.includes(0) && isUtf8(region)) {
+              for (const raw of region.toString('utf8').split('\n')) {
+                line++
+                const text = raw.trim()
+                if (text !== '' && !text.startsWith('#')) batch.push({ line, text })
+              }
+              at = last + 1
+              continue
+            }
+          }
+        }
         const piece = data.subarray(at, nl)
         at = nl + 1
         if (tooLong === undefined && length + piece.length > MAX_LINE_BYTES) take(piece)
         const entry = tooLong === undefined ? finish(piece) : finish(Buffer.alloc(0))
-        if (entry !== undefined) yield entry
+        if (entry !== undefined) batch.push(entry)
       }
+      if (batch.length > 0) yield batch
     }
   } catch (error) {
     // A destroyed stream (an interrupt) ends the input; a real read error is reported.
@@ -190,7 +234,7 @@ export async function* readEntries(stream: Readable): AsyncGenerator<InputEntry>
   }
   if (length > 0 || tooLong !== undefined) {
     const entry = finish(Buffer.alloc(0))
-    if (entry !== undefined) yield entry
+    if (entry !== undefined) yield [entry]
   }
 }
 

@@ -6,7 +6,6 @@ import { readFileSync, realpathSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { HELP, parseCommand } from './args.js'
-import { runDemo } from './demo.js'
 import { UsageError } from './errors.js'
 import { EXIT, runFetch } from './fetch-command.js'
 
@@ -37,8 +36,11 @@ async function main(argv: readonly string[], io: MainIo): Promise<number> {
           stderr: io.stderr,
           handleSignals: true,
         })
-      case 'demo':
+      case 'demo': {
+        // Loaded only for `demo`: its server and pages are nothing `fetch` needs at start-up.
+        const { runDemo } = await import('./demo.js')
         return await runDemo({ stdout: io.stdout, stderr: io.stderr, argv: command.args })
+      }
     }
   } catch (error) {
     if (error instanceof UsageError) {

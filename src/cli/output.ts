@@ -1,13 +1,15 @@
 // The JSONL writer of `asyncwith fetch`. Records are buffered and written in batches (every
-// FLUSH_RECORDS records or FLUSH_MS ms, whichever comes first), each batch as one write of
-// whole lines, so a crash loses at most the last batch and leaves at most one torn line,
-// which `--resume` repairs. No fsync: a killed process loses nothing the kernel already has.
+// FLUSH_RECORDS records, FLUSH_CHARS characters or FLUSH_MS ms, whichever comes first), each
+// batch as one write of whole lines, so a crash loses at most the last batch and leaves at
+// most one torn line, which `--resume` repairs. No fsync: a killed process loses nothing the kernel already has.
 import { Buffer } from 'node:buffer'
 import { closeSync, openSync, writeSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 
 /** Records buffered before a write. */
-export const FLUSH_RECORDS = 64
+export const FLUSH_RECORDS = 256
+/** Characters of records buffered before a write (large bodies make few records a batch). */
+export const FLUSH_CHARS = 256 * 1024
 /** Longest a record waits in the buffer, in ms. */
 export const FLUSH_MS = 100
 
@@ -17,7 +19,9 @@ export type OutputTarget =
   | { readonly stream: Writable }
 
 export class RecordWriter {
-  #pending: string[] = []
+  /** Buffered records, each with its newline. */
+  #pending = ''
+  #count = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   #fd: number | undefined
   #stream: Writable | undefined
@@ -49,8 +53,8 @@ export class RecordWriter {
   /** Buffers one record (a JSON text without a newline). */
   write(record: string): void {
     if (this.#error !== undefined || this.#closed) return
-    this.#pending.push(record)
-    if (this.#pending.length >= FLUSH_RECORDS) this.flush()
+    this.#pending += `${record}\n`
+    if (++this.#count >= FLUSH_RECORDS || this.#pending.length >= FLUSH_CHARS) this.flush()
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined
@@ -70,9 +74,10 @@ export class RecordWriter {
       clearTimeout(this.#timer)
       this.#timer = undefined
     }
-    if (this.#pending.length === 0 || this.#error !== undefined) return
-    const text = `${this.#pending.join('\n')}\n`
-    this.#pending = []
+    if (this.#count === 0 || this.#error !== undefined) return
+    const text = this.#pending
+    this.#pending = ''
+    this.#count = 0
     if (this.#fd !== undefined) {
       try {
         writeAll(this.#fd, text)
@@ -113,14 +118,23 @@ export class RecordWriter {
   #fail(error: Error): void {
     if (this.#error !== undefined) return
     this.#error = error
-    this.#pending = []
+    this.#pending = ''
+    this.#count = 0
     this.#onError(error)
   }
 }
 
-/** `writeSync` may write less than asked (a signal, a pipe): loop until all of it is out. */
+/**
+ * `writeSync` may write less than asked (a signal, a pipe): loop until all of it is out. The
+ * text is written as a string first (no intermediate Buffer); a short write continues from
+ * its bytes.
+ */
 function writeAll(fd: number, text: string): void {
+  const written = writeSync(fd, text)
+  // A string never has more UTF-16 units than UTF-8 bytes: fewer bytes written than units
+  // is surely short; otherwise only the exact byte length tells.
+  if (written >= text.length && written === Buffer.byteLength(text, 'utf8')) return
   const bytes = Buffer.from(text, 'utf8')
-  let at = 0
+  let at = written
   while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at)
 }
