@@ -2,7 +2,11 @@
 import type { DecompressSettings } from './_response-init.js'
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, type RetrySettings } from './_retry.js'
 
-/** Per-phase time limits, in ms; `false` disables one. */
+/**
+ * Per-phase time limits, in ms; `false` disables one. `headers` and `body` limits below 5 s
+ * run on precise timers of the client's own; longer ones use undici's, which tick about once
+ * a second and so may fire up to a second late.
+ */
 export interface TimeoutOptions {
   /**
    * Opening the connection (TCP and TLS).
