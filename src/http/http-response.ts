@@ -3,7 +3,6 @@ import { STATUS_CODES } from 'node:http'
 import type { Transform, Writable } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import * as zlib from 'node:zlib'
-import { asyncDisposeSymbol } from '../context/_symbols.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
@@ -418,7 +417,7 @@ export class HttpResponse implements AsyncDisposable {
    *   console.log(response.status) // the body is never read: leaving the block releases it
    * }
    */
-  [asyncDisposeSymbol](): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
     return this.release()
   }
 
