@@ -124,7 +124,9 @@ export function fetchAll<T = string>(
       `Expected \`read\` to be 'text', 'bytes', 'json', 'none' or a function, got \`${String(read)}\``,
     )
   }
-  const reader = readerFor(read)
+  // 'text', the default, reads with `response.text()` itself: no wrapper per call.
+  const plainText = read === 'text'
+  const reader = plainText ? readText : readerFor(read)
   // One controller for the whole run, not one per input: it aborts every call in flight when
   // the consumer stops or `options.signal` aborts.
   const run = new AbortController()
@@ -138,7 +140,7 @@ export function fetchAll<T = string>(
     inputs,
     mapConcurrent(
       (input: unknown, context): Promise<FetchOutcome<T>> =>
-        fetchOne(client, template, input, context.index, run.signal, reader),
+        fetchOne(client, template, input, context.index, run.signal, reader, plainText),
       { concurrency, ordered, signal: outer },
     ),
   )
@@ -208,7 +210,8 @@ async function fetchOne<T>(
   input: unknown,
   index: number,
   runSignal: AbortSignal,
-  reader: (response: HttpResponse) => Promise<{ value: T; size: number }>,
+  reader: (response: HttpResponse) => Promise<unknown>,
+  plainText: boolean,
 ): Promise<FetchOutcome<T>> {
   const start = Date.now()
   const state: CallState = { attempts: 0, url: undefined as unknown as string, headersAt: 0 }
@@ -216,7 +219,14 @@ async function fetchOne<T>(
   try {
     prepared = client.prepareFrom(template, input)
     const response = await client.call(prepared, reader, state)
-    const { value, size } = state.result as { value: T; size: number }
+    let value: T
+    let size: number
+    if (plainText) {
+      value = state.result as T
+      size = response.bytesRead
+    } else {
+      ;({ value, size } = state.result as { value: T; size: number })
+    }
     const end = Date.now()
     return {
       ok: true,
@@ -258,6 +268,10 @@ async function fetchOne<T>(
 function toError(value: unknown): Error & { code?: string } {
   if (value instanceof Error) return value
   return new Error(`Non-error thrown: ${String(value)}`, { cause: value })
+}
+
+function readText(response: HttpResponse): Promise<string> {
+  return response.text()
 }
 
 function readerFor<T>(

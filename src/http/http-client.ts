@@ -167,38 +167,58 @@ function undiciMs(ms: number): number {
   return ms === Number.POSITIVE_INFINITY ? 0 : ms
 }
 
+/**
+ * The calls that follow one signal (a user's signal shared by many requests, the client's
+ * own), linked through their scopes: one listener on the signal for all of them, as Node.js
+ * warns of a leak past ten, and none left once the calls are done. A list rather than a Set
+ * of callbacks: following and leaving allocate nothing.
+ */
 interface Fanout {
-  readonly callbacks: Set<() => void>
+  head: CallScope | undefined
+  fired: boolean
   readonly listener: () => void
 }
 
 const fanouts = new WeakMap<AbortSignal, Fanout>()
 
-/**
- * Calls `onAbort` when `signal` aborts, and returns what stops that. Every call that follows
- * one signal (a user's signal shared by many requests, the client's own) shares a single
- * listener on it: Node.js warns of a leak past ten, and none is left once the calls are done.
- */
-function onAbortShared(signal: AbortSignal, onAbort: () => void): () => void {
+/** Makes `scope` abort with `signal`'s reason when `signal` aborts; {@link unfollow} stops it. */
+function follow(signal: AbortSignal, scope: CallScope): void {
   let fanout = fanouts.get(signal)
   if (fanout === undefined) {
-    const callbacks = new Set<() => void>()
-    const listener = () => {
-      fanouts.delete(signal)
-      for (const callback of [...callbacks]) callback()
+    const entry: Fanout = {
+      head: undefined,
+      fired: false,
+      listener: () => {
+        entry.fired = true
+        fanouts.delete(signal)
+        const scopes: CallScope[] = []
+        for (let node = entry.head; node !== undefined; node = node.fanNext) scopes.push(node)
+        for (const node of scopes) if (node.fanout === entry) node.abort(signal.reason)
+      },
     }
-    fanout = { callbacks, listener }
+    fanout = entry
     fanouts.set(signal, fanout)
-    signal.addEventListener('abort', listener, { once: true })
+    signal.addEventListener('abort', fanout.listener, { once: true })
   }
-  const entry = fanout
-  const callback = () => onAbort()
-  entry.callbacks.add(callback)
-  return () => {
-    if (!entry.callbacks.delete(callback) || entry.callbacks.size > 0) return
-    if (fanouts.get(signal) === entry) fanouts.delete(signal)
-    signal.removeEventListener('abort', entry.listener)
-  }
+  scope.fanout = fanout
+  scope.fanNext = fanout.head
+  if (fanout.head !== undefined) fanout.head.fanPrev = scope
+  fanout.head = scope
+}
+
+function unfollow(signal: AbortSignal, scope: CallScope): void {
+  const fanout = scope.fanout
+  if (fanout === undefined) return
+  const { fanPrev: prev, fanNext: next } = scope
+  if (prev !== undefined) prev.fanNext = next
+  else fanout.head = next
+  if (next !== undefined) next.fanPrev = prev
+  scope.fanout = undefined
+  scope.fanPrev = undefined
+  scope.fanNext = undefined
+  if (fanout.head !== undefined || fanout.fired) return
+  if (fanouts.get(signal) === fanout) fanouts.delete(signal)
+  signal.removeEventListener('abort', fanout.listener)
 }
 
 /**
@@ -215,6 +235,19 @@ class CallScope {
   #controller: AbortController | undefined
   readonly method: string
   readonly url: string
+  /** The client's list of calls (see `HttpClient.#calls`). */
+  prev: CallScope | undefined
+  next: CallScope | undefined
+  /** The call returned (or gave its response away): it is no longer aborted by `close()`. */
+  finished = false
+  /** The call's response while its body is open. */
+  response: HttpResponse | undefined
+  /** The `total` timer. */
+  timer: ReturnType<typeof setTimeout> | undefined
+  /** The list of the user's signal this call follows (see {@link follow}). */
+  fanout: Fanout | undefined
+  fanPrev: CallScope | undefined
+  fanNext: CallScope | undefined
 
   constructor(method: string, url: string) {
     this.method = method
@@ -364,9 +397,13 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   readonly #redirect: ResolvedRedirect
   readonly #maxBodySize: number
   readonly #decompress: DecompressSettings
-  readonly #open = new Set<HttpResponse>()
+  /**
+   * Calls not finished, and finished calls whose response is still open: an intrusive list,
+   * so a call adds and removes itself without a Set's table churn.
+   */
+  #calls: CallScope | undefined
+  #openResponses = 0
   #active = 0
-  readonly #scopes = new Set<CallScope>()
   /** undici requests not settled yet, including ones whose call has moved on. */
   #dispatched = 0
   /** Sockets still connecting: undici cannot abort them, so closing destroys them itself. */
@@ -529,7 +566,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   statistics(): HttpClientStatistics {
     return {
       active: this.#active,
-      openResponses: this.#open.size,
+      openResponses: this.#openResponses,
       closed: this.#closed !== undefined,
     }
   }
@@ -613,53 +650,69 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     return this.#call(prepared, reader, state)
   }
 
-  async #call(
+  /**
+   * Starts one call: its abort scope, the `total` timer, and the tries. Not an async
+   * function: the tries are the only promise a call needs.
+   */
+  #call(
     prepared: Prepared,
     reader: BodyReader<unknown> | undefined,
     state: CallState | undefined,
   ): Promise<HttpResponse> {
     const { method: firstMethod, url: firstUrl } = prepared
     if (this.#closed !== undefined) {
-      throw new ClientClosedError({ method: firstMethod, url: firstUrl.href })
+      return Promise.reject(new ClientClosedError({ method: firstMethod, url: firstUrl.href }))
     }
-    this.#active++
-    const scope = new CallScope(firstMethod, firstUrl.href)
-    this.#scopes.add(scope)
-    const user = prepared.signal
-    let removeUser: (() => void) | undefined
-    if (user?.aborted) scope.abort(user.reason)
-    else if (user !== undefined) removeUser = onAbortShared(user, () => scope.abort(user.reason))
-    const total = prepared.timeouts.total
-    let timer: ReturnType<typeof setTimeout> | undefined
-    if (total !== Number.POSITIVE_INFINITY && !scope.aborted) {
-      timer = globalThis.setTimeout(() => {
-        scope.abort(
-          new HttpTimeoutError({
-            method: firstMethod,
-            url: firstUrl.href,
-            phase: 'total',
-            ms: total,
-          }),
-        )
-      }, total)
-    }
-    let finished = false
-    const finish = () => {
-      if (finished) return
-      finished = true
-      this.#active--
-      this.#scopes.delete(scope)
-      removeUser?.()
-      if (timer !== undefined) globalThis.clearTimeout(timer)
-    }
-    let handedOver = false
     try {
-      const response = await this.#tries(prepared, reader, state, scope, finish)
-      handedOver = reader === undefined
-      return response
-    } finally {
-      if (!handedOver) finish()
+      this.#active++
+      const scope = new CallScope(firstMethod, firstUrl.href)
+      this.#link(scope)
+      const user = prepared.signal
+      if (user?.aborted) scope.abort(user.reason)
+      else if (user !== undefined) follow(user, scope)
+      const total = prepared.timeouts.total
+      if (total !== Number.POSITIVE_INFINITY && !scope.aborted) {
+        scope.timer = globalThis.setTimeout(() => {
+          scope.abort(
+            new HttpTimeoutError({
+              method: firstMethod,
+              url: firstUrl.href,
+              phase: 'total',
+              ms: total,
+            }),
+          )
+        }, total)
+      }
+      return this.#tries(prepared, reader, state, scope)
+    } catch (error) {
+      return Promise.reject(error)
     }
+  }
+
+  /** The call is over (its response, if handed over, is done): once. */
+  #finish(scope: CallScope, user: AbortSignal | undefined): void {
+    if (scope.finished) return
+    scope.finished = true
+    this.#active--
+    if (scope.response === undefined) this.#unlink(scope)
+    if (user !== undefined) unfollow(user, scope)
+    if (scope.timer !== undefined) globalThis.clearTimeout(scope.timer)
+  }
+
+  #link(scope: CallScope): void {
+    const head = this.#calls
+    scope.next = head
+    if (head !== undefined) head.prev = scope
+    this.#calls = scope
+  }
+
+  #unlink(scope: CallScope): void {
+    const { prev, next } = scope
+    if (prev !== undefined) prev.next = next
+    else if (this.#calls === scope) this.#calls = next
+    if (next !== undefined) next.prev = prev
+    scope.prev = undefined
+    scope.next = undefined
   }
 
   async #tries(
@@ -667,142 +720,153 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     reader: BodyReader<unknown> | undefined,
     state: CallState | undefined,
     scope: CallScope,
-    finish: () => void,
   ): Promise<HttpResponse> {
-    const { retry, redirect, timeouts } = prepared
-    const connectMs = this.#timeouts.connect
-    let hop: HopRequest = {
-      method: prepared.method,
-      url: prepared.url,
-      headers: prepared.headers,
-      body: prepared.body,
-    }
-    let redirects: string[] | undefined
-    let retries = 0
-    for (;;) {
-      if (scope.aborted) throw scope.reason
-      if (state !== undefined) {
-        state.attempts = retries + 1
-        state.url = hop.url.href
+    let handedOver = false
+    try {
+      const { retry, redirect, timeouts } = prepared
+      const connectMs = this.#timeouts.connect
+      let hop: HopRequest = {
+        method: prepared.method,
+        url: prepared.url,
+        headers: prepared.headers,
+        body: prepared.body,
       }
-      const permit = this.#tryPermit(hop.url) ?? (await this.#permit(hop.url, scope.signal))
-      let exchange: Exchange
-      try {
-        exchange = await this.#exchange(hop, scope, timeouts.headers, timeouts.body, permit)
-      } catch (error) {
+      let redirects: string[] | undefined
+      let retries = 0
+      for (;;) {
         if (scope.aborted) throw scope.reason
-        const typed = classifyError(error, 'headers', hop.method, hop.url.href, {
-          connect: connectMs,
-          headers: timeouts.headers,
-          body: timeouts.body,
-        })
-        const delay = errorRetryDelay(retry, hop.method, typed, retries)
-        if (delay === undefined) throw typed
-        retries++
-        await sleep(delay, { signal: scope.signal })
-        continue
-      }
-      const { data, attemptSignal, detach } = exchange
-      if (scope.aborted) {
-        // Aborted (or the client closed) while the headers were being handed over.
-        data.body.on('error', noop)
-        data.body.destroy()
-        detach()
-        permit.release()
-        throw scope.reason
-      }
-      if (state !== undefined) state.headersAt = Date.now()
-      const status = data.statusCode
-      if (redirect.follow && REDIRECT_STATUSES.has(status)) {
-        const location = data.headers.location
-        if (typeof location === 'string') {
-          await discard(data.body, attemptSignal)
-          detach()
-          permit.release()
+        if (state !== undefined) {
+          state.attempts = retries + 1
+          state.url = hop.url.href
+        }
+        const permit = this.#tryPermit(hop.url) ?? (await this.#permit(hop.url, scope.signal))
+        let exchange: Exchange
+        try {
+          exchange = await this.#exchange(hop, scope, timeouts.headers, timeouts.body, permit)
+        } catch (error) {
           if (scope.aborted) throw scope.reason
-          const next = nextHop(hop, status, location, redirect.allowDowngrade)
-          redirects ??= []
-          redirects.push(next.url.href)
-          if (redirects.length > redirect.limit) {
-            throw new RedirectLimitError({
-              method: prepared.method,
-              url: prepared.url.href,
-              limit: redirect.limit,
-              redirects,
-            })
-          }
-          hop = next
-          continue
-        }
-      }
-      if (retries < retry.limit && retry.statuses.has(status)) {
-        const statusDelay = statusRetryDelay(
-          retry,
-          hop.method,
-          status,
-          data.headers['retry-after'],
-          retries,
-        )
-        if (statusDelay !== undefined) {
-          await discard(data.body, attemptSignal)
-          detach()
-          permit.release()
-          retries++
-          await sleep(statusDelay, { signal: scope.signal })
-          continue
-        }
-      }
-      const open = this.#open
-      const current = hop
-      const response: HttpResponse = new HttpResponse({
-        method: hop.method,
-        url: hop.url.href,
-        status,
-        headers: data.headers,
-        body: data.body,
-        redirects: redirects === undefined ? [] : [...redirects],
-        attempts: retries + 1,
-        maxBodySize: prepared.maxBodySize,
-        bodyTimeout: timeouts.body < PRECISE_BELOW ? timeouts.body : undefined,
-        decompress: this.#decompress,
-        signal: attemptSignal,
-        signalDrivesBody: true,
-        classify: (error, phase) =>
-          classifyError(error, phase, current.method, current.url.href, {
+          const typed = classifyError(error, 'headers', hop.method, hop.url.href, {
             connect: connectMs,
             headers: timeouts.headers,
             body: timeouts.body,
-          }),
-        onDone: () => {
+          })
+          const delay = errorRetryDelay(retry, hop.method, typed, retries)
+          if (delay === undefined) throw typed
+          retries++
+          await sleep(delay, { signal: scope.signal })
+          continue
+        }
+        const { data, attemptSignal, detach } = exchange
+        if (scope.aborted) {
+          // Aborted (or the client closed) while the headers were being handed over.
+          data.body.on('error', noop)
+          data.body.destroy()
           detach()
           permit.release()
-          open.delete(response)
-          if (reader === undefined) finish()
-        },
-      })
-      open.add(response)
-      if (prepared.throwOnStatus && (status < 200 || status > 299)) {
-        await response.release()
-        throw new HttpStatusError({
+          throw scope.reason
+        }
+        if (state !== undefined) state.headersAt = Date.now()
+        const status = data.statusCode
+        if (redirect.follow && REDIRECT_STATUSES.has(status)) {
+          const location = data.headers.location
+          if (typeof location === 'string') {
+            await discard(data.body, attemptSignal)
+            detach()
+            permit.release()
+            if (scope.aborted) throw scope.reason
+            const next = nextHop(hop, status, location, redirect.allowDowngrade)
+            redirects ??= []
+            redirects.push(next.url.href)
+            if (redirects.length > redirect.limit) {
+              throw new RedirectLimitError({
+                method: prepared.method,
+                url: prepared.url.href,
+                limit: redirect.limit,
+                redirects,
+              })
+            }
+            hop = next
+            continue
+          }
+        }
+        if (retries < retry.limit && retry.statuses.has(status)) {
+          const statusDelay = statusRetryDelay(
+            retry,
+            hop.method,
+            status,
+            data.headers['retry-after'],
+            retries,
+          )
+          if (statusDelay !== undefined) {
+            await discard(data.body, attemptSignal)
+            detach()
+            permit.release()
+            retries++
+            await sleep(statusDelay, { signal: scope.signal })
+            continue
+          }
+        }
+        const current = hop
+        const response: HttpResponse = new HttpResponse({
           method: hop.method,
           url: hop.url.href,
           status,
           headers: data.headers,
+          body: data.body,
+          redirects: redirects === undefined ? [] : [...redirects],
+          attempts: retries + 1,
+          maxBodySize: prepared.maxBodySize,
+          bodyTimeout: timeouts.body < PRECISE_BELOW ? timeouts.body : undefined,
+          decompress: this.#decompress,
+          signal: attemptSignal,
+          signalDrivesBody: true,
+          classify: (error, phase) =>
+            classifyError(error, phase, current.method, current.url.href, {
+              connect: connectMs,
+              headers: timeouts.headers,
+              body: timeouts.body,
+            }),
+          onDone: () => {
+            detach()
+            permit.release()
+            if (scope.response === response) {
+              scope.response = undefined
+              this.#openResponses--
+              if (scope.finished) this.#unlink(scope)
+            }
+            if (reader === undefined) this.#finish(scope, prepared.signal)
+          },
         })
+        scope.response = response
+        this.#openResponses++
+        if (prepared.throwOnStatus && (status < 200 || status > 299)) {
+          await response.release()
+          throw new HttpStatusError({
+            method: hop.method,
+            url: hop.url.href,
+            status,
+            headers: data.headers,
+          })
+        }
+        if (reader === undefined) {
+          handedOver = true
+          return response
+        }
+        try {
+          const result = await reader(response)
+          if (state !== undefined) state.result = result
+          return response
+        } catch (error) {
+          await response.release()
+          if (scope.aborted) throw scope.reason
+          const delay = errorRetryDelay(retry, hop.method, error, retries)
+          if (delay === undefined) throw error
+          retries++
+          await sleep(delay, { signal: scope.signal })
+        }
       }
-      if (reader === undefined) return response
-      try {
-        const result = await reader(response)
-        if (state !== undefined) state.result = result
-        return response
-      } catch (error) {
-        await response.release()
-        if (scope.aborted) throw scope.reason
-        const delay = errorRetryDelay(retry, hop.method, error, retries)
-        if (delay === undefined) throw error
-        retries++
-        await sleep(delay, { signal: scope.signal })
-      }
+    } finally {
+      if (!handedOver) this.#finish(scope, prepared.signal)
     }
   }
 
@@ -1004,10 +1068,17 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   async #shutDown(): Promise<void> {
     this.#removeSignal?.()
     this.#closing.abort()
-    for (const scope of this.#scopes) {
+    const calls: CallScope[] = []
+    for (let scope = this.#calls; scope !== undefined; scope = scope.next) calls.push(scope)
+    for (const scope of calls) {
+      if (scope.finished) continue
       scope.abort(new ClientClosedError({ method: scope.method, url: scope.url, inFlight: true }))
     }
-    await Promise.all([...this.#open].map((response) => response.release().catch(() => {})))
+    const open: HttpResponse[] = []
+    for (let scope = this.#calls; scope !== undefined; scope = scope.next) {
+      if (scope.response !== undefined) open.push(scope.response)
+    }
+    await Promise.all(open.map((response) => response.release().catch(() => {})))
     for (const socket of this.#connecting) {
       socket.destroy(new Error('The HttpClient closed while this socket was connecting'))
     }
