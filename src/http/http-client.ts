@@ -79,6 +79,22 @@ export interface HttpClientOptions {
   readonly headers?: Readonly<Record<string, string>>
   /** Closes the client when it aborts. */
   readonly signal?: AbortSignal
+  /**
+   * TLS for `https:` origins. Certificates are verified by default; give `ca` to trust a
+   * private authority (or a self-signed test server) rather than turning verification off.
+   */
+  readonly tls?: TlsOptions
+}
+
+/** TLS settings for `https:` origins. */
+export interface TlsOptions {
+  /** Certificate authorities to trust, in PEM, instead of Node.js's bundled ones. */
+  readonly ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>
+  /**
+   * Verify the server's certificate.
+   * @defaultValue true
+   */
+  readonly rejectUnauthorized?: boolean
 }
 
 /** A request body: sent as is, so a retry or a 307/308 redirect can send it again. */
@@ -334,6 +350,32 @@ function bothPermits(host: Permit, origin: Permit): Permit {
   return result
 }
 
+type ResolvedTls = { ca?: Array<string | Uint8Array>; rejectUnauthorized?: boolean }
+
+function resolveTls(tls: TlsOptions | undefined): ResolvedTls {
+  if (tls === undefined) return {}
+  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
+    throw new TypeError('Expected `tls` to be an object')
+  }
+  const resolved: ResolvedTls = {}
+  if (tls.ca !== undefined) {
+    const list = Array.isArray(tls.ca) ? tls.ca : [tls.ca]
+    for (const entry of list) {
+      if (typeof entry !== 'string' && !(entry instanceof Uint8Array)) {
+        throw new TypeError('Expected `tls.ca` to be PEM text or bytes, or an array of them')
+      }
+    }
+    resolved.ca = [...list] as Array<string | Uint8Array>
+  }
+  if (tls.rejectUnauthorized !== undefined) {
+    if (typeof tls.rejectUnauthorized !== 'boolean') {
+      throw new TypeError('Expected `tls.rejectUnauthorized` to be a boolean')
+    }
+    resolved.rejectUnauthorized = tls.rejectUnauthorized
+  }
+  return resolved
+}
+
 function acceptEncoding(): string {
   return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
     ? 'gzip, deflate, br, zstd'
@@ -446,7 +488,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
       headersTimeout: finite(this.#timeouts.headers),
       bodyTimeout: finite(this.#timeouts.body),
-      connect: this.#connector(finite(this.#timeouts.connect)),
+      connect: this.#connector(finite(this.#timeouts.connect), resolveTls(options.tls)),
     }
     if (signal !== undefined) {
       const onAbort = () => void this.close()
@@ -967,8 +1009,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
    * destroys a connecting socket when its pool is destroyed (the socket lives on until its
    * connect timeout, keeping the process alive), so `close()` destroys them.
    */
-  #connector(timeout: number): buildConnector.connector {
-    const connect = buildConnector({ timeout: 0 })
+  #connector(timeout: number, tls: ResolvedTls): buildConnector.connector {
+    const connect = buildConnector({ timeout: 0, ...tls } as buildConnector.BuildOptions)
     const connecting = this.#connecting
     return (options, callback) => {
       let socket: Socket | undefined

@@ -56,6 +56,7 @@ export {
   type HttpClientStatistics,
   type RequestBody,
   type RequestOptions,
+  type TlsOptions,
 } from './http-client.js'
 export { HttpResponse } from './http-response.js'
 export { RequestContext } from './request-context.js'
