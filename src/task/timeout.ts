@@ -35,7 +35,7 @@ export class TimeoutScope
   implements AsyncContextManager<TimeoutScope, void>, AsyncDisposable, Disposable
 {
   readonly #controller = new AbortController()
-  readonly #describe: () => string
+  #describe: () => string
   #deadline: number
   #timer: TimerHandle | undefined
   #removeOuter: (() => void) | undefined
@@ -83,6 +83,8 @@ export class TimeoutScope
     if (this.#controller.signal.aborted || this.#closed) return
     stopTimer(this.#timer)
     this.#deadline = at
+    // The message names the deadline now, not the delay the scope was created with.
+    this.#describe = () => describeDeadline(at)
     this.#arm()
   }
 
@@ -200,11 +202,11 @@ export function deadline(at: number | Date, options?: TimeoutOptions): TimeoutSc
   const time = at instanceof Date ? at.getTime() : at
   checkDeadline(time, at)
   const signal = checkSignal(options?.signal)
-  return new TimeoutScope(
-    time,
-    () => `Timed out: the deadline ${new Date(time).toISOString()} passed`,
-    signal,
-  )
+  return new TimeoutScope(time, () => describeDeadline(time), signal)
+}
+
+function describeDeadline(at: number): string {
+  return `Timed out: the deadline ${new Date(at).toISOString()} passed`
 }
 
 function checkDeadline(time: unknown, given: unknown = time): void {

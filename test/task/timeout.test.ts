@@ -249,6 +249,17 @@ describe('timeout()', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('names the new deadline in its TimeoutError once rescheduled', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 25, 12) })
+    const scope = timeout(1000)
+    expect(scope.deadline).toBe(Date.UTC(2026, 10, 25, 12, 0, 1))
+    scope.reschedule(Date.UTC(2026, 10, 25, 12, 0, 0, 500))
+    await vi.advanceTimersByTimeAsync(500)
+    expect((scope.signal.reason as Error).message).toBe(
+      'Timed out: the deadline 2026-11-25T12:00:00.500Z passed',
+    )
+  })
+
   it('moves the deadline earlier when rescheduled', async () => {
     vi.useFakeTimers()
     const scope = timeout(1000)
