@@ -1,4 +1,5 @@
-import { asyncDisposeSymbol, disposeSymbol } from './_symbols.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { asyncDisposeSymbol, disposeSymbol } from '../_internal/symbols.js'
 import type { AsyncContextManager, Failure } from './async-context-manager.js'
 import { SuppressedError } from './suppressed-error.js'
 
@@ -68,18 +69,6 @@ export function _managerExit(manager: AsyncContextManager<unknown>): _Exit {
   return async (failure) => Boolean(await manager.exit(failure))
 }
 
-export function _describe(value: unknown): string {
-  let shown: string
-  if (typeof value === 'string') shown = JSON.stringify(value)
-  else if (typeof value === 'function')
-    shown = value.name ? `[Function ${value.name}]` : '[Function]'
-  else if (typeof value === 'object' && value !== null) {
-    const name = (value as object).constructor?.name
-    shown = name && name !== 'Object' ? `[object ${name}]` : '[object Object]'
-  } else shown = String(value)
-  return `\`${shown}\` (${value === null ? 'null' : typeof value})`
-}
-
 /** Enters anything `withContext` accepts, choosing the protocol as documented there. */
 export async function _enter<T>(resource: _Enterable<T>, what: string): Promise<_Entered<T>> {
   if (_isContextManager(resource)) {
@@ -89,7 +78,7 @@ export async function _enter<T>(resource: _Enterable<T>, what: string): Promise<
   const dispose = _disposeMethodOf(resource)
   if (dispose === undefined) {
     throw new TypeError(
-      `Expected ${what} to be an AsyncContextManager (enter and exit methods), an AsyncDisposable or a Disposable, got ${_describe(resource)}`,
+      `Expected ${what} to be an AsyncContextManager (enter and exit methods), an AsyncDisposable or a Disposable, got ${describeValue(resource)}`,
     )
   }
   return { value: resource as T, exit: _disposalExit(dispose) }

@@ -1,5 +1,7 @@
+import { checkFunction } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import {
-  _describe,
   _disposalExit,
   _disposeMethodOf,
   type _Enterable,
@@ -8,7 +10,6 @@ import {
   _isContextManager,
   _managerExit,
 } from './_entered.js'
-import { asyncDisposeSymbol } from './_symbols.js'
 import type { AsyncContextManager, Failure } from './async-context-manager.js'
 
 /**
@@ -71,7 +72,7 @@ export class AsyncExitStack
     const dispose = _disposeMethodOf(value)
     if (dispose === undefined) {
       throw new TypeError(
-        `Expected \`value\` to be an AsyncDisposable, a Disposable, null or undefined, got ${_describe(value)}`,
+        `Expected \`value\` to be an AsyncDisposable, a Disposable, null or undefined, got ${describeValue(value)}`,
       )
     }
     this.#exits.push(_disposalExit(dispose))
@@ -94,7 +95,7 @@ export class AsyncExitStack
    */
   adopt<T>(value: T, onDisposeAsync: (value: T) => PromiseLike<void> | void): T {
     this.#assertUsable()
-    _assertCallable(onDisposeAsync, 'onDisposeAsync')
+    checkFunction('onDisposeAsync', onDisposeAsync)
     this.#exits.push(_disposalExit(() => onDisposeAsync(value)))
     return value
   }
@@ -113,7 +114,7 @@ export class AsyncExitStack
    */
   defer(onDisposeAsync: () => PromiseLike<void> | void): void {
     this.#assertUsable()
-    _assertCallable(onDisposeAsync, 'onDisposeAsync')
+    checkFunction('onDisposeAsync', onDisposeAsync)
     this.#exits.push(_disposalExit(() => onDisposeAsync()))
   }
 
@@ -215,7 +216,7 @@ export class AsyncExitStack
       this.#exits.push(async (failure) => Boolean(await exit(failure)))
     else {
       throw new TypeError(
-        `Expected \`exit\` to be a function or an object with an exit method, got ${_describe(exit)}`,
+        `Expected \`exit\` to be a function or an object with an exit method, got ${describeValue(exit)}`,
       )
     }
     return exit
@@ -286,9 +287,3 @@ Object.defineProperty(AsyncExitStack.prototype, asyncDisposeSymbol, {
   writable: true,
   configurable: true,
 })
-
-function _assertCallable(value: unknown, name: string): void {
-  if (typeof value !== 'function') {
-    throw new TypeError(`Expected \`${name}\` to be a function, got ${_describe(value)}`)
-  }
-}

@@ -1,3 +1,4 @@
+import { describeValue } from '../_internal/describe-value.js'
 import type { AsyncContextManager, Failure } from './async-context-manager.js'
 
 /** A generator function `contextManager` can wrap: async (or plain) and yielding once. */
@@ -103,9 +104,7 @@ export function contextManager<A extends unknown[], T>(
   fn: ContextGeneratorFunction<A, T>,
 ): (...args: A) => GeneratorContextManager<T> {
   if (typeof fn !== 'function') {
-    throw new TypeError(
-      `Expected \`fn\` to be a generator function, got \`${String(fn)}\` (${typeof fn})`,
-    )
+    throw new TypeError(`Expected \`fn\` to be a generator function, got ${describeValue(fn)}`)
   }
   return function (this: unknown, ...args: A): GeneratorContextManager<T> {
     const generator = fn.apply(this, args)

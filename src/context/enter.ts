@@ -1,5 +1,5 @@
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import { _enter, _isContextManager } from './_entered.js'
-import { asyncDisposeSymbol } from './_symbols.js'
 import type { AsyncContextManager } from './async-context-manager.js'
 
 /**

@@ -37,3 +37,38 @@ export function isAsyncWithError(value: unknown): value is AsyncWithError {
   const code: unknown = (value as { code?: unknown }).code
   return typeof code === 'string' && code.startsWith('ASYNCWITH_')
 }
+
+/**
+ * Thrown when a time limit of asyncwith's own passed: a `timeout` scope whose deadline fired
+ * (`asyncwith/task`), an iteration whose next value took too long (`timeoutEach`), or a
+ * request phase (`asyncwith/http`, as its `HttpTimeoutError` subclass). An outer
+ * `AbortSignal` never becomes a `TimeoutError`: its reason is rethrown unchanged.
+ *
+ * Match on `code` (`'ASYNCWITH_TIMEOUT'`) or with {@link isTimeoutError}, not `instanceof`.
+ *
+ * @example
+ * import { TimeoutError } from 'asyncwith/context'
+ *
+ * const error = new TimeoutError('Timed out after 10 ms')
+ * console.log(error.code) // 'ASYNCWITH_TIMEOUT'
+ */
+export class TimeoutError extends AsyncWithError {
+  override readonly name = 'TimeoutError'
+  override readonly code = 'ASYNCWITH_TIMEOUT'
+}
+
+/**
+ * Tells whether `value` is a {@link TimeoutError}, by its `code`, so it also works across
+ * duplicate installs of asyncwith.
+ *
+ * @param value - Anything caught.
+ * @returns `true` when `value` is an `Error` whose `code` is `'ASYNCWITH_TIMEOUT'`.
+ * @example
+ * import { isTimeoutError, TimeoutError } from 'asyncwith/context'
+ *
+ * isTimeoutError(new TimeoutError('Timed out')) // true
+ * isTimeoutError(new Error('Timed out')) // false
+ */
+export function isTimeoutError(value: unknown): value is TimeoutError {
+  return value instanceof Error && (value as { code?: unknown }).code === 'ASYNCWITH_TIMEOUT'
+}

@@ -14,7 +14,7 @@ export {
   type GeneratorContextManager,
 } from './context-manager.js'
 export { type EnteredContext, enter } from './enter.js'
-export { AsyncWithError, isAsyncWithError } from './errors.js'
+export { AsyncWithError, isAsyncWithError, isTimeoutError, TimeoutError } from './errors.js'
 export { nullContext } from './null-context.js'
 export { type ErrorMatcher, suppress } from './suppress.js'
 export { isSuppressedError, SuppressedError } from './suppressed-error.js'

@@ -1,3 +1,4 @@
+import { isThenable } from '../_internal/is-thenable.js'
 import { _enter, _isContextManager } from './_entered.js'
 import type { AsyncContextManager, CanSuppress, EnterValue } from './async-context-manager.js'
 
@@ -80,7 +81,7 @@ async function _withManager(
   let result: unknown
   try {
     result = body(value)
-    if (_isThenable(result)) result = await result
+    if (isThenable(result)) result = await result
   } catch (error) {
     if (await manager.exit({ error })) return undefined
     throw error
@@ -103,12 +104,4 @@ async function _withEntered(
   }
   await entered.exit(undefined)
   return result
-}
-
-function _isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
 }

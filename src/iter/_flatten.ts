@@ -1,6 +1,8 @@
-import { fromGenerator, isThenable } from './_fused.js'
+import { isAnyIterable } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { isThenable } from '../_internal/is-thenable.js'
+import { fromGenerator } from './_fused.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
-import { describeValue, isAnyIterable } from './_validate.js'
 
 /**
  * Checks that `value` can be flattened: an iterable or async iterable object. Strings are

@@ -1,3 +1,7 @@
+import { checkIterable } from '../_internal/check.js'
+import { isThenable } from '../_internal/is-thenable.js'
+import { noop } from '../_internal/noop.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
 /**
  * The fusion engine behind the sequential operators of `asyncwith/iter`.
  *
@@ -21,9 +25,7 @@
  * are queued and settle in call order.
  */
 
-import { asyncDisposeSymbol } from '../context/_symbols.js'
 import type { AnyIterable } from './_types.js'
-import { assertIterable } from './_validate.js'
 
 /** Stage kinds. Small integers so the hot loop is a dense `switch`. */
 export const MAP = 0
@@ -78,19 +80,8 @@ class StageState {
   }
 }
 
-function noop(): void {}
-
 function isTakeZero(spec: StageSpec): boolean {
   return spec.kind === TAKE && spec.count === 0
-}
-
-/** True for objects and functions with a callable `then`. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
 }
 
 /** True for objects that look like iterators (callable `next` and `return`). */
@@ -456,7 +447,7 @@ export function fuse<T>(
     const adopted = source.adopt(extra)
     if (adopted !== undefined) return adopted as Fused<T>
   } else {
-    assertIterable(source, 'source')
+    checkIterable('source', source)
   }
   return new Fused<T>(source, extra, source)
 }
@@ -507,7 +498,7 @@ export function fromGeneratorDirect<T>(
 ): Fused<T> {
   let upstream: AnyIterable<unknown> = source
   if (source instanceof Fused) upstream = source.adopt(EMPTY) ?? source
-  else assertIterable(source, 'source')
+  else checkIterable('source', source)
   const root: AsyncIterable<T> = {
     [Symbol.asyncIterator]: () => body(upstream),
   }

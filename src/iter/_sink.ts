@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { closeIfIterator, type Fused, fuse, type Sink } from './_fused.js'
 import type { AnyIterable } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Checks a sink's callback. On failure the source, if it is an iterator, is closed before
@@ -9,7 +9,7 @@ import { assertFunction } from './_validate.js'
  */
 export async function checkCallback(source: unknown, fn: unknown): Promise<void> {
   try {
-    assertFunction(fn, 'fn')
+    checkFunction('fn', fn)
   } catch (error) {
     try {
       await closeIfIterator(source)

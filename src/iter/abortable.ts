@@ -1,4 +1,5 @@
-import { openIterator, raceNext, raceThrough, validateSignal } from './_concurrent-shared.js'
+import { checkSignal } from '../_internal/check.js'
+import { openIterator, raceNext, raceThrough } from './_concurrent.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
@@ -32,7 +33,7 @@ export function abortable<T>(signal: AbortSignal): Operator<T, T> {
   if (signal === undefined) {
     throw new TypeError('Expected `signal` to be an AbortSignal, got `undefined` (undefined)')
   }
-  validateSignal(signal)
+  checkSignal('signal', signal)
   return (input) =>
     fromGeneratorDirect<T>(input, async function* abortableIterator(upstream) {
       const source = upstream as AsyncIterableIterator<T>

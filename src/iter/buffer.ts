@@ -1,4 +1,5 @@
-import { callNext, callReturn, openIterator, validateLimit } from './_concurrent-shared.js'
+import { checkLimit } from '../_internal/check.js'
+import { callNext, callReturn, openIterator } from './_concurrent.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
@@ -20,7 +21,7 @@ import type { Operator } from './_types.js'
  * for await (const n of buffer(2)([1, 2, 3])) console.log(n) // 1, 2, 3
  */
 export function buffer<T>(size: number): Operator<T, T> {
-  validateLimit('size', size, false)
+  checkLimit('size', size, false)
   return (input) =>
     fromGeneratorDirect<T>(input, async function* bufferIterator(upstream) {
       const source = upstream as AsyncIterableIterator<T>

@@ -1,6 +1,7 @@
+import { checkLimit, checkNumber } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
 import { type Fused, fromGenerator } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertNumber, assertPositiveCount, describeValue } from './_validate.js'
 
 /** Options of {@link chunk}. */
 export interface ChunkOptions {
@@ -40,13 +41,13 @@ const TIMEOUT: unique symbol = Symbol('timeout')
  * // rows: [[1, 2], [3, 4], [5]]
  */
 export function chunk<T>(size: number, options: ChunkOptions = {}): Operator<T, T[]> {
-  assertPositiveCount(size, 'size')
+  checkLimit('size', size)
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`)
   }
   const { maxWait = Infinity } = options
   if (maxWait !== false) {
-    assertNumber(maxWait, 'options.maxWait', true)
+    checkNumber('options.maxWait', maxWait, true)
     if (maxWait < 0) {
       throw new RangeError(
         `Expected \`options.maxWait\` to be a non-negative number, Infinity or false, got ${describeValue(maxWait)}`,

@@ -1,6 +1,6 @@
+import { checkIterable } from '../_internal/check.js'
 import { fromGenerator } from './_fused.js'
 import type { AnyIterable, Operator } from './_types.js'
-import { assertIterable } from './_validate.js'
 
 /**
  * Yields every value of the source, then every value of each of `sources` in turn.
@@ -22,7 +22,7 @@ import { assertIterable } from './_validate.js'
  */
 export function concat<T, U = T>(...sources: AnyIterable<U>[]): Operator<T, T | U> {
   sources.forEach((source, index) => {
-    assertIterable(source, `sources[${index}]`)
+    checkIterable(`sources[${index}]`, source)
   })
   const rest = [...sources]
   return (source) =>

@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { DROP_WHILE, fuse, stage } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Skips values while `fn(value, index)` is truthy, then yields the first falsy one and
@@ -21,7 +21,7 @@ import { assertFunction } from './_validate.js'
  * // rest: [5, 1]
  */
 export function dropWhile<T>(fn: (value: T, index: number) => unknown): Operator<T, T> {
-  assertFunction(fn, 'fn')
+  checkFunction('fn', fn)
   const spec = stage(DROP_WHILE, fn)
   return (source) => fuse(source, [spec])
 }

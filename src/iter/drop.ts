@@ -1,6 +1,6 @@
+import { checkCount } from '../_internal/check.js'
 import { DROP, fuse, stage } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertCount } from './_validate.js'
 
 /**
  * Skips the first `count` values and yields the rest.
@@ -19,7 +19,7 @@ import { assertCount } from './_validate.js'
  * // rest: [3, 4]
  */
 export function drop<T>(count: number): Operator<T, T> {
-  assertCount(count, 'count')
+  checkCount('count', count)
   const spec = stage(DROP, undefined, count)
   return (source) => fuse(source, [spec])
 }

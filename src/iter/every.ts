@@ -1,4 +1,5 @@
-import { isThenable, STOP } from './_fused.js'
+import { isThenable } from '../_internal/is-thenable.js'
+import { STOP } from './_fused.js'
 import { checkCallback, drive } from './_sink.js'
 import type { AnyIterable } from './_types.js'
 

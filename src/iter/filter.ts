@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { FILTER, fuse, stage } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Keeps the values for which `fn(value, index)` is truthy, awaiting `fn` only when it
@@ -23,7 +23,7 @@ import { assertFunction } from './_validate.js'
 export function filter<T, S extends T>(fn: (value: T, index: number) => value is S): Operator<T, S>
 export function filter<T>(fn: (value: T, index: number) => unknown): Operator<T, T>
 export function filter<T>(fn: (value: T, index: number) => unknown): Operator<T, T> {
-  assertFunction(fn, 'fn')
+  checkFunction('fn', fn)
   const spec = stage(FILTER, fn)
   return (source) => fuse(source, [spec])
 }

@@ -1,11 +1,14 @@
-import { callNext, callReturn, openIterator, validateFunction } from './_concurrent-shared.js'
-import { fromGeneratorDirect } from './_fused.js'
-import type { AnyIterable, Operator } from './_types.js'
+import { checkFunction } from '../_internal/check.js'
 import {
   type ConcurrentContext,
+  callNext,
+  callReturn,
   type MapConcurrentOptions,
+  openIterator,
   resolveConcurrentOptions,
-} from './map-concurrent.js'
+} from './_concurrent.js'
+import { fromGeneratorDirect } from './_fused.js'
+import type { AnyIterable, Operator } from './_types.js'
 
 /** Options of {@link flatMapConcurrent}. */
 export interface FlatMapConcurrentOptions extends MapConcurrentOptions {}
@@ -52,7 +55,7 @@ export function flatMapConcurrent<T, U>(
   fn: (value: T, context: ConcurrentContext) => AnyIterable<U> | PromiseLike<AnyIterable<U>>,
   options?: FlatMapConcurrentOptions,
 ): Operator<T, U> {
-  validateFunction('fn', fn)
+  checkFunction('fn', fn)
   const { concurrency, backpressure, ordered, signal } = resolveConcurrentOptions(options)
   const laneCapacity = ordered ? backpressure : 1
 

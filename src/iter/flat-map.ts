@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { flatMapWith } from './_flatten.js'
 import type { AnyIterable, Operator } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Maps each value to an iterable or async iterable with `fn(value, index)` and yields every
@@ -26,7 +26,7 @@ import { assertFunction } from './_validate.js'
 export function flatMap<T, U>(
   fn: (value: T, index: number) => AnyIterable<U> | PromiseLike<AnyIterable<U>>,
 ): Operator<T, U> {
-  assertFunction(fn, 'fn')
+  checkFunction('fn', fn)
   return (source) =>
     flatMapWith<U>(source, fn as (value: unknown, index: number) => unknown, 'the result of `fn`')
 }

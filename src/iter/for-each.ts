@@ -1,4 +1,4 @@
-import { isThenable } from './_fused.js'
+import { isThenable } from '../_internal/is-thenable.js'
 import { checkCallback, drive } from './_sink.js'
 import type { AnyIterable } from './_types.js'
 

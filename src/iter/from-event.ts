@@ -1,5 +1,7 @@
-import { asyncDisposeSymbol } from '../context/_symbols.js'
-import { DONE, describeValue, validateLimit, validateSignal } from './_concurrent-shared.js'
+import { checkLimit, checkSignal } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
+import { DONE } from './_concurrent.js'
 import type { AsyncPipeline } from './_types.js'
 import { BufferOverflowError } from './errors.js'
 
@@ -89,7 +91,7 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
   readonly #rejecters: Array<(error: unknown) => void> = []
 
   constructor(target: EventSourceLike, type: string, options: FromEventOptions | undefined) {
-    this.#capacity = validateLimit('capacity', options?.capacity ?? 1024, false)
+    this.#capacity = checkLimit('capacity', options?.capacity ?? 1024, false)
     const overflow = options?.overflow ?? 'error'
     if (!OVERFLOW.has(overflow)) {
       throw new TypeError(
@@ -97,7 +99,7 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
       )
     }
     this.#overflow = overflow
-    const signal = validateSignal(options?.signal)
+    const signal = checkSignal('signal', options?.signal)
     this.#signal = signal
     if (signal?.aborted) {
       this.#stopped = true

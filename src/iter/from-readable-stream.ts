@@ -1,5 +1,6 @@
-import { asyncDisposeSymbol } from '../context/_symbols.js'
-import { DONE, describeValue } from './_concurrent-shared.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
+import { DONE } from './_concurrent.js'
 import type { AsyncPipeline } from './_types.js'
 
 /** Options of {@link fromReadableStream}. */

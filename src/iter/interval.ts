@@ -1,5 +1,7 @@
-import { asyncDisposeSymbol } from '../context/_symbols.js'
-import { DONE, startTimer, stopTimer, validateMs, validateSignal } from './_concurrent-shared.js'
+import { checkMs, checkSignal } from '../_internal/check.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
+import { startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
+import { DONE } from './_concurrent.js'
 import type { AsyncPipeline } from './_types.js'
 
 /** Options of {@link interval}. */
@@ -16,7 +18,7 @@ class IntervalIterator implements AsyncIterableIterator<number> {
   readonly #signal: AbortSignal | undefined
   #count = 0
   #last: number | undefined
-  #timer: unknown
+  #timer: TimerHandle | undefined
   #closed = false
   #failure: { error: unknown } | undefined
   readonly #resolvers: Array<(result: IteratorResult<number>) => void> = []
@@ -123,6 +125,6 @@ class IntervalIterator implements AsyncIterableIterator<number> {
  * }
  */
 export function interval(ms: number, options?: IntervalOptions): AsyncPipeline<number> {
-  validateMs('ms', ms)
-  return new IntervalIterator(ms, validateSignal(options?.signal))
+  checkMs('ms', ms)
+  return new IntervalIterator(ms, checkSignal('signal', options?.signal))
 }

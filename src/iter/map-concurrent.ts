@@ -1,58 +1,17 @@
-import { asyncDisposeSymbol } from '../context/_symbols.js'
-import { EMPTY, Ring } from './_concurrent-ring.js'
+import { checkFunction } from '../_internal/check.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import {
+  type ConcurrentContext,
   callReturn,
   DONE,
-  describeValue,
+  type MapConcurrentOptions,
   openIterator,
-  validateFunction,
-  validateLimit,
-  validateSignal,
-} from './_concurrent-shared.js'
+  type ResolvedConcurrentOptions,
+  resolveConcurrentOptions,
+} from './_concurrent.js'
+import { EMPTY, Ring } from './_concurrent-ring.js'
 import { closeIfIterator } from './_fused.js'
 import type { AnyIterable, Operator } from './_types.js'
-import { DEFAULT_CONCURRENCY } from './default-concurrency.js'
-
-/** What a concurrent callback receives besides the value. */
-export interface ConcurrentContext {
-  /** The position of the value in the source, from 0. */
-  readonly index: number
-  /**
-   * Aborts when this work is no longer wanted: the consumer stopped (`break`, `return()`,
-   * a throw), another callback failed, the source threw, or `options.signal` aborted. Pass it
-   * on (`fetch(url, { signal })`) so in-flight work stops early. Its `reason` is the error
-   * that ended the iteration, `options.signal`'s reason, or an `AbortError` `DOMException`
-   * when the consumer stopped. It never aborts for a callback that already finished, and it
-   * is created only when read, so callbacks that ignore it cost nothing.
-   */
-  readonly signal: AbortSignal
-}
-
-/** Options of {@link mapConcurrent}. */
-export interface MapConcurrentOptions {
-  /**
-   * How many callbacks may run at once: a positive integer or `Infinity`.
-   * @defaultValue {@link DEFAULT_CONCURRENCY} (16)
-   */
-  readonly concurrency?: number
-  /**
-   * `true` yields results in input order; `false` yields them as they complete.
-   * @defaultValue true
-   */
-  readonly ordered?: boolean
-  /**
-   * The most results that may be running or finished-but-not-yet-consumed at once, as in
-   * p-map: when it is reached, nothing more is pulled from the source until the consumer
-   * takes a result. A positive integer or `Infinity`, at least `concurrency`.
-   * @defaultValue the `concurrency`
-   */
-  readonly backpressure?: number
-  /**
-   * Ends the iteration: the pending or next `next()` rejects with `signal.reason` unchanged,
-   * after every in-flight callback settled.
-   */
-  readonly signal?: AbortSignal
-}
 
 const IDLE = 0
 const RUNNING = 1
@@ -168,7 +127,7 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
   constructor(
     source: AnyIterable<T>,
     fn: (value: T, context: ConcurrentContext) => U | PromiseLike<U>,
-    options: Resolved,
+    options: ResolvedConcurrentOptions,
   ) {
     this.#source = source
     this.#fn = fn
@@ -471,32 +430,6 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
   }
 }
 
-interface Resolved {
-  readonly concurrency: number
-  readonly backpressure: number
-  readonly ordered: boolean
-  readonly signal: AbortSignal | undefined
-}
-
-/** @internal Validates and fills in the options shared by the concurrent operators. */
-export function resolveConcurrentOptions(options: MapConcurrentOptions | undefined): Resolved {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`)
-  }
-  const concurrency = validateLimit('concurrency', options?.concurrency ?? DEFAULT_CONCURRENCY)
-  const backpressure = validateLimit('backpressure', options?.backpressure ?? concurrency)
-  if (backpressure < concurrency) {
-    throw new RangeError(
-      `Expected \`backpressure\` to be at least \`concurrency\` (${concurrency}), got \`${backpressure}\` (number)`,
-    )
-  }
-  const ordered = options?.ordered ?? true
-  if (typeof ordered !== 'boolean') {
-    throw new TypeError(`Expected \`ordered\` to be a boolean, got ${describeValue(ordered)}`)
-  }
-  return { concurrency, backpressure, ordered, signal: validateSignal(options?.signal) }
-}
-
 /**
  * Maps every value with an async callback, running up to `concurrency` callbacks at once,
  * and yields the results in input order (`ordered: true`, the default) or as they complete.
@@ -535,7 +468,7 @@ export function mapConcurrent<T, U>(
   fn: (value: T, context: ConcurrentContext) => U | PromiseLike<U>,
   options?: MapConcurrentOptions,
 ): Operator<T, Awaited<U>> {
-  validateFunction('fn', fn)
+  checkFunction('fn', fn)
   const resolved = resolveConcurrentOptions(options)
   return (source) =>
     new MapConcurrentIterator<T, Awaited<U>>(

@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { fuse, MAP, stage } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Transforms each value with `fn(value, index)`, awaiting `fn` only when it returns a
@@ -20,7 +20,7 @@ import { assertFunction } from './_validate.js'
  * // doubled: [2, 4, 6]
  */
 export function map<T, U>(fn: (value: T, index: number) => U): Operator<T, Awaited<U>> {
-  assertFunction(fn, 'fn')
+  checkFunction('fn', fn)
   const spec = stage(MAP, fn)
   return (source) => fuse(source, [spec])
 }

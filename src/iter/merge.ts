@@ -1,4 +1,5 @@
-import { callNext, callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
+import { checkIterable } from '../_internal/check.js'
+import { callNext, callReturn, openIterator } from './_concurrent.js'
 import { fromSources } from './_fused.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
@@ -23,7 +24,7 @@ export function merge<Sources extends readonly AnyIterable<unknown>[]>(
   ...sources: Sources
 ): AsyncPipeline<Sources[number] extends AnyIterable<infer T> ? T : never> {
   sources.forEach((source, index) => {
-    validateIterable(`sources[${index}]`, source)
+    checkIterable(`sources[${index}]`, source)
   })
   return fromSources(sources, () => mergeIterator(sources)) as AsyncPipeline<never>
 }

@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { fuse } from './_fused.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /** One step of {@link pipe}: an operator, or (last) any function of the iterator, such as a sink. */
 type Step<A, B> = (source: AsyncIterableIterator<A>) => B
@@ -151,7 +151,7 @@ export function pipe(
   ...operators: ((source: any) => unknown)[]
 ): unknown {
   operators.forEach((operator, index) => {
-    assertFunction(operator, `operators[${index}]`)
+    checkFunction(`operators[${index}]`, operator)
   })
   let result: unknown = fuse(source)
   for (const operator of operators) result = operator(result)

@@ -1,6 +1,7 @@
+import { checkNumber } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
 import { Fused } from './_fused.js'
 import type { AsyncPipeline } from './_types.js'
-import { assertNumber, describeValue } from './_validate.js'
 
 class RangeIterator implements Iterator<number> {
   private index = 0
@@ -40,11 +41,9 @@ class RangeIterator implements Iterator<number> {
 export function range(end: number): AsyncPipeline<number>
 export function range(start: number, end: number, step?: number): AsyncPipeline<number>
 export function range(...args: [number, number?, number?]): AsyncPipeline<number> {
-  const [start, end] = args.length === 1 ? [0, args[0]] : [args[0], args[1]]
-  const step = args[2] ?? 1
-  assertNumber(start, 'start')
-  assertNumber(end, 'end', true)
-  assertNumber(step, 'step')
+  const start = checkNumber('start', args.length === 1 ? 0 : args[0])
+  const end = checkNumber('end', args.length === 1 ? args[0] : args[1], true)
+  const step = checkNumber('step', args[2] ?? 1)
   if (step === 0) {
     throw new RangeError(`Expected \`step\` to be a non-zero number, got ${describeValue(step)}`)
   }

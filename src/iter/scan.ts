@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { fuse, SCAN, stage } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Yields the running accumulation `acc = fn(acc, value, index)` after each value: the
@@ -31,7 +31,7 @@ export function scan(
   fn: (acc: unknown, value: unknown, index: number) => unknown,
   ...initial: [unknown?]
 ): Operator<unknown, unknown> {
-  assertFunction(fn, 'fn')
+  checkFunction('fn', fn)
   const spec = stage(SCAN, fn, 0, initial[0], initial.length > 0)
   return (source) => fuse(source, [spec])
 }

@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { fuse, stage, TAKE_WHILE } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Yields values while `fn(value, index)` is truthy; at the first falsy result it closes the
@@ -25,7 +25,7 @@ export function takeWhile<T, S extends T>(
 ): Operator<T, S>
 export function takeWhile<T>(fn: (value: T, index: number) => unknown): Operator<T, T>
 export function takeWhile<T>(fn: (value: T, index: number) => unknown): Operator<T, T> {
-  assertFunction(fn, 'fn')
+  checkFunction('fn', fn)
   const spec = stage(TAKE_WHILE, fn)
   return (source) => fuse(source, [spec])
 }

@@ -1,6 +1,6 @@
+import { checkCount } from '../_internal/check.js'
 import { fuse, stage, TAKE } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertCount } from './_validate.js'
 
 /**
  * Yields the first `count` values, then stops.
@@ -21,7 +21,7 @@ import { assertCount } from './_validate.js'
  * // firstThree: [0, 1, 2]
  */
 export function take<T>(count: number): Operator<T, T> {
-  assertCount(count, 'count')
+  checkCount('count', count)
   const spec = stage(TAKE, undefined, count)
   return (source) => fuse(source, [spec])
 }

@@ -1,6 +1,6 @@
+import { checkFunction } from '../_internal/check.js'
 import { fuse, stage, TAP } from './_fused.js'
 import type { Operator } from './_types.js'
-import { assertFunction } from './_validate.js'
 
 /**
  * Calls `fn(value, index)` for each value and yields the value unchanged; if `fn` returns a
@@ -21,7 +21,7 @@ import { assertFunction } from './_validate.js'
  * // values: [1, 2], seen: [1, 2]
  */
 export function tap<T>(fn: (value: T, index: number) => unknown): Operator<T, T> {
-  assertFunction(fn, 'fn')
+  checkFunction('fn', fn)
   const spec = stage(TAP, fn)
   return (source) => fuse(source, [spec])
 }

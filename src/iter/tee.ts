@@ -1,11 +1,6 @@
-import { asyncDisposeSymbol } from '../context/_symbols.js'
-import {
-  callNext,
-  callReturn,
-  openIterator,
-  validateIterable,
-  validateLimit,
-} from './_concurrent-shared.js'
+import { checkIterable, checkLimit } from '../_internal/check.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
+import { callNext, callReturn, openIterator } from './_concurrent.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
 /** Options of {@link tee}. */
@@ -161,9 +156,9 @@ export function tee<T>(
   count = 2,
   options?: TeeOptions,
 ): AsyncPipeline<T>[] {
-  validateIterable('source', source)
-  validateLimit('count', count, false)
-  const capacity = validateLimit('capacity', options?.capacity ?? Number.POSITIVE_INFINITY)
+  checkIterable('source', source)
+  checkLimit('count', count, false)
+  const capacity = checkLimit('capacity', options?.capacity ?? Number.POSITIVE_INFINITY)
   const state = new TeeState(source, count, capacity)
   return Array.from({ length: count }, (_, branch) => {
     const generator = branchIterator(state, branch)

@@ -1,11 +1,6 @@
-import {
-  callReturn,
-  openIterator,
-  sleep,
-  validateLimit,
-  validateMs,
-  validateSignal,
-} from './_concurrent-shared.js'
+import { checkLimit, checkMs, checkSignal } from '../_internal/check.js'
+import { sleep } from '../_internal/sleep.js'
+import { callReturn, openIterator } from './_concurrent.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 
@@ -42,9 +37,9 @@ export function throttle<T>(
   interval: number,
   options?: ThrottleOptions,
 ): Operator<T, T> {
-  validateLimit('limit', limit, false)
-  validateMs('interval', interval)
-  const signal = validateSignal(options?.signal)
+  checkLimit('limit', limit, false)
+  checkMs('interval', interval)
+  const signal = checkSignal('signal', options?.signal)
   return (input) =>
     fromGeneratorDirect<T>(input, async function* throttleIterator(upstream) {
       const source = upstream as AsyncIterableIterator<T>

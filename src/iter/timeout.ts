@@ -1,4 +1,5 @@
-import { openIterator, raceNext, raceThrough, validateMs } from './_concurrent-shared.js'
+import { checkMs } from '../_internal/check.js'
+import { openIterator, raceNext, raceThrough } from './_concurrent.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
 import { TimeoutError } from './errors.js'
@@ -26,7 +27,7 @@ import { TimeoutError } from './errors.js'
  * for await (const n of timeout(1000)([1, 2])) console.log(n) // 1, 2
  */
 export function timeout<T>(ms: number | false): Operator<T, T> {
-  if (ms !== false) validateMs('ms', ms)
+  if (ms !== false) checkMs('ms', ms)
   return (input) =>
     fromGeneratorDirect<T>(input, async function* timeoutIterator(upstream) {
       const source = upstream as AsyncIterableIterator<T>

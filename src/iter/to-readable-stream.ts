@@ -1,4 +1,5 @@
-import { callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
+import { checkIterable } from '../_internal/check.js'
+import { callReturn, openIterator } from './_concurrent.js'
 import type { AnyIterable } from './_types.js'
 
 /**
@@ -21,7 +22,7 @@ import type { AnyIterable } from './_types.js'
  * console.log(text) // 'ab'
  */
 export function toReadableStream<T>(source: AnyIterable<T>): ReadableStream<T> {
-  validateIterable('source', source)
+  checkIterable('source', source)
   let iterator: AsyncIterator<T> | undefined
   let ended = false
   return new ReadableStream<T>(

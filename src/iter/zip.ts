@@ -1,4 +1,5 @@
-import { callNext, callReturn, openIterator, validateIterable } from './_concurrent-shared.js'
+import { checkIterable } from '../_internal/check.js'
+import { callNext, callReturn, openIterator } from './_concurrent.js'
 import { fromSources } from './_fused.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
@@ -23,7 +24,7 @@ export function zip<T extends readonly unknown[]>(
   ...sources: { readonly [K in keyof T]: AnyIterable<T[K]> }
 ): AsyncPipeline<T> {
   sources.forEach((source, index) => {
-    validateIterable(`sources[${index}]`, source)
+    checkIterable(`sources[${index}]`, source)
   })
   const list = sources as readonly AnyIterable<unknown>[]
   return fromSources(list, () => zipIterator(list)) as AsyncPipeline<never>

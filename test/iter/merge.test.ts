@@ -82,7 +82,7 @@ describe('merge()', () => {
 
   it('throws a TypeError at once for a source that is not iterable', () => {
     expect(() => merge([1], 5 as never)).toThrow(
-      new TypeError('Expected `sources[1]` to be an iterable, got `5` (number)'),
+      new TypeError('Expected `sources[1]` to be an iterable or async iterable, got `5` (number)'),
     )
   })
 })

@@ -1,66 +1,74 @@
-// Internal helpers shared by the concurrency, timing and interop operators.
+// The toolkit of the concurrency, timing and interop operators: the options and context the
+// concurrent operators share, and safe ways to drive an iterator (open, next, return, race).
+import { checkBoolean, checkLimit, checkOptions, checkSignal } from '../_internal/check.js'
+import { noop } from '../_internal/noop.js'
+import { startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
 import type { AnyIterable } from './_types.js'
+import { DEFAULT_CONCURRENCY } from './default-concurrency.js'
 
-/** Formats a rejected argument for an error message: "`0` (number)". */
-export function describeValue(value: unknown): string {
-  let text: string
-  try {
-    text = typeof value === 'symbol' ? value.toString() : String(value)
-  } catch {
-    text = Object.prototype.toString.call(value)
+/** What a concurrent callback receives besides the value. */
+export interface ConcurrentContext {
+  /** The position of the value in the source, from 0. */
+  readonly index: number
+  /**
+   * Aborts when this work is no longer wanted: the consumer stopped (`break`, `return()`,
+   * a throw), another callback failed, the source threw, or `options.signal` aborted. Pass it
+   * on (`fetch(url, { signal })`) so in-flight work stops early. Its `reason` is the error
+   * that ended the iteration, `options.signal`'s reason, or an `AbortError` `DOMException`
+   * when the consumer stopped. It never aborts for a callback that already finished, and it
+   * is created only when read, so callbacks that ignore it cost nothing.
+   */
+  readonly signal: AbortSignal
+}
+
+/** Options of {@link mapConcurrent}. */
+export interface MapConcurrentOptions {
+  /**
+   * How many callbacks may run at once: a positive integer or `Infinity`.
+   * @defaultValue {@link DEFAULT_CONCURRENCY} (16)
+   */
+  readonly concurrency?: number
+  /**
+   * `true` yields results in input order; `false` yields them as they complete.
+   * @defaultValue true
+   */
+  readonly ordered?: boolean
+  /**
+   * The most results that may be running or finished-but-not-yet-consumed at once, as in
+   * p-map: when it is reached, nothing more is pulled from the source until the consumer
+   * takes a result. A positive integer or `Infinity`, at least `concurrency`.
+   * @defaultValue the `concurrency`
+   */
+  readonly backpressure?: number
+  /**
+   * Ends the iteration: the pending or next `next()` rejects with `signal.reason` unchanged,
+   * after every in-flight callback settled.
+   */
+  readonly signal?: AbortSignal
+}
+
+/** The checked options of a concurrent operator. */
+export interface ResolvedConcurrentOptions {
+  readonly concurrency: number
+  readonly backpressure: number
+  readonly ordered: boolean
+  readonly signal: AbortSignal | undefined
+}
+
+/** Checks and fills in the options shared by `mapConcurrent` and `flatMapConcurrent`. */
+export function resolveConcurrentOptions(
+  options: MapConcurrentOptions | undefined,
+): ResolvedConcurrentOptions {
+  checkOptions('options', options)
+  const concurrency = checkLimit('concurrency', options?.concurrency ?? DEFAULT_CONCURRENCY)
+  const backpressure = checkLimit('backpressure', options?.backpressure ?? concurrency)
+  if (backpressure < concurrency) {
+    throw new RangeError(
+      `Expected \`backpressure\` to be at least \`concurrency\` (${concurrency}), got \`${backpressure}\` (number)`,
+    )
   }
-  return `\`${text}\` (${value === null ? 'null' : typeof value})`
-}
-
-/** Throws a `RangeError` or `TypeError` unless `value` is a positive integer or `Infinity`. */
-export function validateLimit(name: string, value: unknown, allowInfinity = true): number {
-  const expected = allowInfinity ? 'a positive integer or Infinity' : 'a positive integer'
-  const message = `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`
-  if (typeof value !== 'number') throw new TypeError(message)
-  if (value === Number.POSITIVE_INFINITY && allowInfinity) return value
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(message)
-  return value
-}
-
-/** Throws unless `value` is a non-negative finite number of milliseconds. */
-export function validateMs(name: string, value: unknown): number {
-  const message = `Expected \`${name}\` to be a non-negative finite number, got ${describeValue(value)}`
-  if (typeof value !== 'number') throw new TypeError(message)
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(message)
-  return value
-}
-
-/** Throws a `TypeError` unless `value` is a function. */
-export function validateFunction(name: string, value: unknown): void {
-  if (typeof value !== 'function') {
-    throw new TypeError(`Expected \`${name}\` to be a function, got ${describeValue(value)}`)
-  }
-}
-
-/** Throws a `TypeError` unless `value` is an `AbortSignal` or `undefined`. */
-export function validateSignal(value: unknown): AbortSignal | undefined {
-  if (value === undefined) return undefined
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as AbortSignal).addEventListener !== 'function' ||
-    typeof (value as AbortSignal).aborted !== 'boolean'
-  ) {
-    throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(value)}`)
-  }
-  return value as AbortSignal
-}
-
-/** Throws a `TypeError` unless `value` is an async or sync iterable. */
-export function validateIterable(name: string, value: unknown): void {
-  if (
-    value === null ||
-    value === undefined ||
-    (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function' &&
-      typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function')
-  ) {
-    throw new TypeError(`Expected \`${name}\` to be an iterable, got ${describeValue(value)}`)
-  }
+  const ordered = checkBoolean('ordered', options?.ordered ?? true)
+  return { concurrency, backpressure, ordered, signal: checkSignal('signal', options?.signal) }
 }
 
 async function* fromSync<T>(iterable: Iterable<T>): AsyncGenerator<Awaited<T>> {
@@ -101,42 +109,11 @@ export function callReturn(iterator: AsyncIterator<unknown>): Promise<unknown> {
   }
 }
 
-export function noop(): void {}
-
-/** Starts a timer through the global `setTimeout` read now, so fake timers can drive it. */
-export function startTimer(callback: () => void, ms: number): unknown {
-  return globalThis.setTimeout(callback, ms)
-}
-
-/** Clears a timer started by {@link startTimer}, through the global read now. */
-export function stopTimer(handle: unknown): void {
-  globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>)
-}
-
 /** The result object of a finished iterator. */
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({
   done: true as const,
   value: undefined,
 })
-
-/**
- * Waits `ms` through the global `setTimeout`; rejects with `signal.reason` if `signal` aborts
- * first. The timer and the listener are removed on every outcome.
- */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason)
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      stopTimer(handle)
-      reject(signal?.reason)
-    }
-    const handle = startTimer(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 /**
  * Asks `iterator` for its next result, but rejects first with `onTimeout()` after `ms`, or
@@ -153,7 +130,7 @@ export function raceNext<T>(
   const promise = callNext(iterator)
   if (ms === undefined && signal === undefined) return promise
   return new Promise<IteratorResult<T>>((resolve, reject) => {
-    let timer: unknown
+    let timer: TimerHandle | undefined
     const onAbort = (): void => {
       cleanup()
       reject(signal!.reason)
@@ -180,14 +157,6 @@ export function raceNext<T>(
       },
     )
   })
-}
-
-/** A marker wrapping an error this module raised itself (a timeout or an abort). */
-export class Interrupted {
-  readonly error: unknown
-  constructor(error: unknown) {
-    this.error = error
-  }
 }
 
 /**
