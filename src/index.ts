@@ -1,6 +1,8 @@
 // The root re-exports the core layers by name (so the public surface shows in review diffs).
-// `asyncwith/http` stays separate because it needs Node.js. Two layers use the name `timeout`:
-// here it is the iter operator (it came first); import the task scope from 'asyncwith/task'.
+// `asyncwith/http` stays separate because it needs Node.js. One name, one meaning: here
+// `timeout` is the task layer's cancel scope (the pair of `deadline`, as asyncio.timeout and
+// timeout_at), and the iter operator that limits the wait for each value is `timeoutEach`
+// (in 'asyncwith/iter' it keeps its name, `timeout`).
 export {
   type AsyncContextManager,
   AsyncExitStack,
@@ -20,9 +22,11 @@ export {
   type GeneratorContextManager,
   isAsyncWithError,
   isSuppressedError,
+  isTimeoutError,
   nullContext,
   SuppressedError,
   suppress,
+  TimeoutError,
   withContext,
 } from './context/index.js'
 export {
@@ -54,7 +58,6 @@ export {
   type IntervalOptions,
   interval,
   isBufferOverflowError,
-  isTimeoutError,
   type MapConcurrentOptions,
   map,
   mapConcurrent,
@@ -67,13 +70,12 @@ export {
   some,
   type TeeOptions,
   type ThrottleOptions,
-  TimeoutError,
   take,
   takeWhile,
   tap,
   tee,
   throttle,
-  timeout,
+  timeout as timeoutEach,
   toArray,
   toReadableStream,
   zip,
@@ -108,5 +110,6 @@ export {
   type TaskGroupStatistics,
   type TimeoutOptions,
   TimeoutScope,
+  timeout,
   WouldBlockError,
 } from './task/index.js'

@@ -80,18 +80,22 @@ describe('asyncwith/task', () => {
 
   it('shares TimeoutError with asyncwith/iter, so one check covers both layers', () => {
     expect(task.TimeoutError).toBe(iter.TimeoutError)
+    expect(task.TimeoutError).toBe(context.TimeoutError)
   })
 })
 
 describe('asyncwith', () => {
   it('re-exports every name of the core layers, each the same object', () => {
-    // The root's `timeout` is the iter operator; the task scope is only in 'asyncwith/task'.
-    const { timeout: _taskTimeout, ...taskWithoutTimeout } = task
-    const expected = { ...context, ...taskWithoutTimeout, ...iter }
+    // One name, one meaning: the root's `timeout` is the task scope (as `deadline` is), and
+    // the iter operator is `timeoutEach` there.
+    const { timeout: iterTimeout, ...iterWithoutTimeout } = iter
+    const expected = { ...context, ...iterWithoutTimeout, timeoutEach: iterTimeout, ...task }
     expect(Object.keys(root).sort()).toEqual(Object.keys(expected).sort())
     const rootEntries: Record<string, unknown> = { ...root }
     for (const [name, value] of Object.entries(expected)) {
       expect(rootEntries[name], name).toBe(value)
     }
+    expect(root.timeout).toBe(task.timeout)
+    expect(root.timeoutEach).toBe(iter.timeout)
   })
 })

@@ -1,5 +1,5 @@
-import { checkLimit, checkNumber } from '../_internal/check.js'
-import { describeValue } from '../_internal/describe-value.js'
+import { checkLimit, checkOptions, checkTimeLimit } from '../_internal/check.js'
+import { startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
 import { type Fused, fromGenerator } from './_fused.js'
 import type { Operator } from './_types.js'
 
@@ -8,8 +8,9 @@ export interface ChunkOptions {
   /**
    * The longest time, in ms, the first value of a chunk waits for the chunk to fill: when it
    * passes, the values gathered so far are yielded as a shorter chunk. The clock starts when
-   * the first value of a chunk arrives, so no empty chunk is ever yielded. `false` or
-   * `Infinity` waits for a full chunk.
+   * the first value of a chunk arrives, so no empty chunk is ever yielded. `Infinity` waits
+   * for a full chunk (`false` is still accepted for it, but deprecated: "no limit" is spelled
+   * `Infinity` across asyncwith).
    * @defaultValue `Infinity`
    */
   readonly maxWait?: number | false
@@ -25,7 +26,8 @@ const TIMEOUT: unique symbol = Symbol('timeout')
  * yielded as a last chunk; when the source throws, its error escapes and values gathered
  * for the unfinished chunk are dropped. Breaking out closes the source (waiting for a
  * `next()` that is already in flight, as async generators do) and clears the timer. The
- * timer uses `globalThis.setTimeout` as found when it is started, so fake timers work.
+ * timer uses `globalThis.setTimeout` as found when it is started, so fake timers work, and
+ * waits of more than 2^31 - 1 ms are chained rather than firing at once.
  *
  * @param size - The chunk size: a positive integer, or `Infinity` (one chunk, or chunks cut
  * by `maxWait` only).
@@ -42,19 +44,11 @@ const TIMEOUT: unique symbol = Symbol('timeout')
  */
 export function chunk<T>(size: number, options: ChunkOptions = {}): Operator<T, T[]> {
   checkLimit('size', size)
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`)
-  }
-  const { maxWait = Infinity } = options
-  if (maxWait !== false) {
-    checkNumber('options.maxWait', maxWait, true)
-    if (maxWait < 0) {
-      throw new RangeError(
-        `Expected \`options.maxWait\` to be a non-negative number, Infinity or false, got ${describeValue(maxWait)}`,
-      )
-    }
-  }
-  if (maxWait === false || maxWait === Infinity) {
+  checkOptions('options', options)
+  const given = options.maxWait ?? Number.POSITIVE_INFINITY
+  const maxWait =
+    given === false ? Number.POSITIVE_INFINITY : checkTimeLimit('options.maxWait', given)
+  if (maxWait === Number.POSITIVE_INFINITY) {
     return (source) =>
       fromGenerator<T[]>(source, async function* chunked(upstream) {
         let buffer: T[] = []
@@ -80,13 +74,11 @@ async function* chunkWithin<T>(
 ): AsyncGenerator<T[], void, undefined> {
   // A `next()` still in flight when a chunk is cut by time; the next chunk starts with it.
   let pending: Promise<IteratorResult<T>> | undefined
-  let timer: unknown
+  let timer: TimerHandle | undefined
   let ended = false
   const clear = () => {
-    if (timer !== undefined) {
-      globalThis.clearTimeout(timer as ReturnType<typeof setTimeout>)
-      timer = undefined
-    }
+    stopTimer(timer)
+    timer = undefined
   }
   try {
     for (;;) {
@@ -99,7 +91,7 @@ async function* chunkWithin<T>(
       const buffer: T[] = [first.value]
       if (buffer.length < size) {
         const expired = new Promise<typeof TIMEOUT>((resolve) => {
-          timer = globalThis.setTimeout(resolve, maxWait, TIMEOUT)
+          timer = startTimer(() => resolve(TIMEOUT), maxWait)
         })
         while (buffer.length < size) {
           pending = upstream.next()

@@ -1,38 +1,4 @@
-import { AsyncWithError } from '../context/errors.js'
-
-/**
- * Thrown by an operator whose own time limit passed, such as {@link timeout} when the next
- * item takes longer than its `ms`. An outer `AbortSignal` never becomes a `TimeoutError`: its
- * reason is rethrown unchanged.
- *
- * Match on `code` (`'ASYNCWITH_TIMEOUT'`) or with {@link isTimeoutError}, not `instanceof`.
- *
- * @example
- * import { TimeoutError } from 'asyncwith/iter'
- *
- * const error = new TimeoutError('Timed out after 10 ms')
- * console.log(error.code) // 'ASYNCWITH_TIMEOUT'
- */
-export class TimeoutError extends AsyncWithError {
-  override readonly name = 'TimeoutError'
-  override readonly code = 'ASYNCWITH_TIMEOUT'
-}
-
-/**
- * Tells whether `value` is a {@link TimeoutError}, by its `code`, so it also works across
- * duplicate installs of asyncwith.
- *
- * @param value - Anything caught.
- * @returns `true` when `value` is an `Error` whose `code` is `'ASYNCWITH_TIMEOUT'`.
- * @example
- * import { isTimeoutError, TimeoutError } from 'asyncwith/iter'
- *
- * isTimeoutError(new TimeoutError('Timed out')) // true
- * isTimeoutError(new Error('Timed out')) // false
- */
-export function isTimeoutError(value: unknown): value is TimeoutError {
-  return value instanceof Error && (value as { code?: unknown }).code === 'ASYNCWITH_TIMEOUT'
-}
+import { AsyncWithError } from '../context/index.js'
 
 /**
  * Thrown by {@link fromEvent} with `overflow: 'error'` (the default) when an event arrives

@@ -1,4 +1,7 @@
 // Public entry of `asyncwith/iter`. Explicit names only, so the public surface shows in diffs.
+
+// TimeoutError belongs to the context layer, which every layer shares; re-exported here as before.
+export { isTimeoutError, TimeoutError } from '../context/index.js'
 export type { ConcurrentContext, MapConcurrentOptions } from './_concurrent.js'
 export type { AnyIterable, AsyncPipeline, Operator } from './_types.js'
 export { abortable } from './abortable.js'
@@ -8,12 +11,7 @@ export { concat } from './concat.js'
 export { DEFAULT_CONCURRENCY } from './default-concurrency.js'
 export { drop } from './drop.js'
 export { dropWhile } from './drop-while.js'
-export {
-  BufferOverflowError,
-  isBufferOverflowError,
-  isTimeoutError,
-  TimeoutError,
-} from './errors.js'
+export { BufferOverflowError, isBufferOverflowError } from './errors.js'
 export { every } from './every.js'
 export { filter } from './filter.js'
 export { find } from './find.js'

@@ -1,8 +1,8 @@
-import { checkMs } from '../_internal/check.js'
+import { checkTimeLimit } from '../_internal/check.js'
+import { TimeoutError } from '../context/index.js'
 import { openIterator, raceNext, raceThrough } from './_concurrent.js'
 import { fromGeneratorDirect } from './_fused.js'
 import type { Operator } from './_types.js'
-import { TimeoutError } from './errors.js'
 
 /**
  * Fails the iteration with a {@link TimeoutError} when the source takes longer than `ms` to
@@ -17,21 +17,25 @@ import { TimeoutError } from './errors.js'
  * early awaits the source's `return()`. Timers come from the global `setTimeout`, read at call
  * time, so fake timers drive it.
  *
- * @param ms - The longest wait for one value, in milliseconds; `false` disables the limit.
+ * The root entry `asyncwith` exports this operator as `timeoutEach`, because there `timeout`
+ * is the task layer's cancel scope.
+ *
+ * @param ms - The longest wait for one value, in milliseconds; `Infinity` means no limit.
+ * `false` is still accepted for `Infinity` but deprecated: "no limit" is spelled `Infinity`
+ * across asyncwith.
  * @returns An operator that passes values through unchanged.
- * @throws `TypeError` or `RangeError` at once when `ms` is not a non-negative finite number
- * or `false`.
+ * @throws `TypeError` or `RangeError` at once when `ms` is not a number of 0 or more.
  * @example
  * import { timeout } from 'asyncwith/iter'
  *
  * for await (const n of timeout(1000)([1, 2])) console.log(n) // 1, 2
  */
 export function timeout<T>(ms: number | false): Operator<T, T> {
-  if (ms !== false) checkMs('ms', ms)
+  const limit = ms === false ? Number.POSITIVE_INFINITY : checkTimeLimit('ms', ms)
   return (input) =>
     fromGeneratorDirect<T>(input, async function* timeoutIterator(upstream) {
       const source = upstream as AsyncIterableIterator<T>
-      if (ms === false) {
+      if (limit === Number.POSITIVE_INFINITY) {
         yield* source
         return
       }
@@ -42,7 +46,7 @@ export function timeout<T>(ms: number | false): Operator<T, T> {
       }
       yield* raceThrough(
         openIterator(source),
-        (iterator) => raceNext(iterator, ms, onTimeout, undefined),
+        (iterator) => raceNext(iterator, limit, onTimeout, undefined),
         (error) => error !== undefined && error === timedOut,
       )
     })

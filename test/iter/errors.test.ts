@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { AsyncWithError, isAsyncWithError } from '../../src/context/errors.js'
 import {
-  BufferOverflowError,
-  isBufferOverflowError,
+  AsyncWithError,
+  isAsyncWithError,
   isTimeoutError,
   TimeoutError,
-} from '../../src/iter/errors.js'
+} from '../../src/context/errors.js'
+import { BufferOverflowError, isBufferOverflowError } from '../../src/iter/errors.js'
 
 describe('iter errors', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { isTimeoutError, TimeoutError } from '../../src/iter/errors.js'
+import { isTimeoutError, TimeoutError } from '../../src/context/errors.js'
 import { timeout } from '../../src/iter/timeout.js'
 import { deferred } from '../_helpers/concurrent-probe.js'
 import { activeTimers, timersAbove, tracked, unhandledDuring } from '../_helpers/tracked.js'
@@ -110,13 +110,23 @@ describe('timeout()', () => {
     expect(await timersAbove(timers)).toBe(0)
   })
 
-  it('passes everything through when ms is false', async () => {
+  it('passes everything through, with no timer, when ms is Infinity', async () => {
+    const timers = activeTimers()
+    const values = timeout<number>(Infinity)([1, 2])
+    expect(await values.next()).toEqual({ done: false, value: 1 })
+    expect(await timersAbove(timers)).toBe(0)
+    expect(await collect(values)).toEqual([2])
+  })
+
+  it('still takes the deprecated false for no limit', async () => {
     expect(await collect(timeout<number>(false)([1, 2]))).toEqual([1, 2])
   })
 
   it('throws a RangeError at once for a negative ms', () => {
     expect(() => timeout(-1)).toThrow(
-      new RangeError('Expected `ms` to be a non-negative finite number, got `-1` (number)'),
+      new RangeError(
+        'Expected `ms` to be a non-negative number of milliseconds or Infinity, got `-1` (number)',
+      ),
     )
   })
 
