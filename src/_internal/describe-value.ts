@@ -26,8 +26,13 @@ function textOf(value: unknown): string {
       return value.toString()
     case 'object': {
       if (value === null) return 'null'
-      // Reading `constructor` can run a getter or hit a revoked proxy: fall back to the tag.
+      // A date shows its time. Reading `constructor` can run a getter or hit a revoked proxy:
+      // then the plain tag.
       try {
+        if (value instanceof Date) {
+          const time = value.getTime()
+          return Number.isNaN(time) ? 'Invalid Date' : new Date(time).toISOString()
+        }
         const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name
         return typeof name === 'string' && name !== '' ? `[object ${name}]` : '[object Object]'
       } catch {

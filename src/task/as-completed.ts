@@ -1,5 +1,7 @@
+import { checkBoolean, checkSignal } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { onAbort } from '../_internal/on-abort.js'
 import type { AsyncPipeline } from '../iter/index.js'
-import { checkSignal, describeValue, onAbort } from './_abort.js'
 
 /** Options for {@link asCompleted}. */
 export interface AsCompletedOptions {
@@ -88,11 +90,9 @@ export function asCompleted(
   ) {
     throw new TypeError(`Expected \`items\` to be an iterable, got ${describeValue(items)}`)
   }
-  const signal = checkSignal(options?.signal)
-  const settled = options?.settled
-  if (settled !== undefined && typeof settled !== 'boolean') {
-    throw new TypeError(`Expected \`settled\` to be a boolean, got ${describeValue(settled)}`)
-  }
+  const signal = checkSignal('signal', options?.signal)
+  const settled =
+    options?.settled === undefined ? undefined : checkBoolean('settled', options.settled)
   return new _AsCompleted(items, signal, settled === true)
 }
 

@@ -1,5 +1,5 @@
 // Public entry of `asyncwith/task`. Explicit names only, so the public surface shows in diffs.
-export { isTimeoutError, TimeoutError } from '../iter/index.js'
+export { isTimeoutError, TimeoutError } from '../context/index.js'
 export { type AsCompletedOptions, asCompleted, type SettledResult } from './as-completed.js'
 export {
   ClosedError,

@@ -1,5 +1,6 @@
+import { checkCount, checkSignal } from '../_internal/check.js'
+import { onAbort } from '../_internal/on-abort.js'
 import type { AsyncPipeline } from '../iter/index.js'
-import { checkSignal, describeValue, onAbort } from './_abort.js'
 import { ClosedError, WouldBlockError } from './errors.js'
 
 /** Options for {@link Queue.put} and {@link Queue.get}. */
@@ -63,15 +64,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {RangeError} If `capacity` is negative, fractional or `NaN`.
    */
   constructor(capacity = Infinity) {
-    if (
-      typeof capacity !== 'number' ||
-      !(capacity >= 0) ||
-      !(Number.isInteger(capacity) || capacity === Infinity)
-    ) {
-      const message = `Expected \`capacity\` to be a non-negative integer or Infinity, got ${describeValue(capacity)}`
-      throw typeof capacity === 'number' ? new RangeError(message) : new TypeError(message)
-    }
-    this.#capacity = capacity
+    this.#capacity = checkCount('capacity', capacity)
   }
 
   /** Items in the buffer now, not counting those of waiting putters. */
@@ -134,7 +127,7 @@ export class Queue<T> implements AsyncIterable<T> {
   put(item: T, options?: QueueWaitOptions): Promise<void> {
     let signal: AbortSignal | undefined
     try {
-      signal = checkSignal(options?.signal)
+      signal = checkSignal('signal', options?.signal)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -212,7 +205,7 @@ export class Queue<T> implements AsyncIterable<T> {
   get(options?: QueueWaitOptions): Promise<T> {
     let signal: AbortSignal | undefined
     try {
-      signal = checkSignal(options?.signal)
+      signal = checkSignal('signal', options?.signal)
     } catch (error) {
       return Promise.reject(error)
     }

@@ -1,12 +1,7 @@
-import {
-  checkSignal,
-  describeValue,
-  now,
-  onAbort,
-  startTimer,
-  stopTimer,
-  type TimerHandle,
-} from './_abort.js'
+import { checkSignal } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { onAbort } from '../_internal/on-abort.js'
+import { now, startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
 import { WouldBlockError } from './errors.js'
 
 /** Options for the {@link RateLimiter} constructor. */
@@ -171,7 +166,7 @@ export class RateLimiter {
    * }
    */
   take(options?: TakeOptions): Promise<void> {
-    const signal = options === undefined ? undefined : checkSignal(options.signal)
+    const signal = options === undefined ? undefined : checkSignal('signal', options.signal)
     const cost = this.#checkCost(options?.cost)
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.#head === undefined) {

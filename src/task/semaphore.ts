@@ -1,5 +1,6 @@
-import { checkSignal, describeValue, onAbort } from './_abort.js'
-import { disposeSymbol } from './_symbols.js'
+import { checkFunction, checkLimit, checkSignal } from '../_internal/check.js'
+import { onAbort } from '../_internal/on-abort.js'
+import { disposeSymbol } from '../_internal/symbols.js'
 import { WouldBlockError } from './errors.js'
 
 /** Options for {@link Semaphore.acquire} and {@link Semaphore.run}. */
@@ -118,10 +119,7 @@ export class Semaphore {
    * @throws {RangeError} If `permits` is not a positive integer.
    */
   constructor(permits: number) {
-    if (typeof permits !== 'number' || !Number.isInteger(permits) || permits < 1) {
-      const message = `Expected \`permits\` to be a positive integer, got ${describeValue(permits)}`
-      throw typeof permits === 'number' ? new RangeError(message) : new TypeError(message)
-    }
+    checkLimit('permits', permits, false)
     this.#permits = permits
     this.#available = permits
   }
@@ -177,7 +175,7 @@ export class Semaphore {
    * console.log(semaphore.available) // 1
    */
   acquire(options?: AcquireOptions): Promise<Permit> {
-    const signal = options === undefined ? undefined : checkSignal(options.signal)
+    const signal = options === undefined ? undefined : checkSignal('signal', options.signal)
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.#available > 0 && this.#head === undefined) {
       this.#available--
@@ -242,10 +240,8 @@ export class Semaphore {
     fn: (signal?: AbortSignal) => T | PromiseLike<T>,
     options?: AcquireOptions,
   ): Promise<Awaited<T>> {
-    if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got ${describeValue(fn)}`)
-    }
-    const signal = options === undefined ? undefined : checkSignal(options.signal)
+    checkFunction('fn', fn)
+    const signal = options === undefined ? undefined : checkSignal('signal', options.signal)
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.#available > 0 && this.#head === undefined) {
       this.#available--

@@ -1,4 +1,5 @@
-import { checkMs, checkSignal, onAbort, startTimer, stopTimer } from './_abort.js'
+import { checkMs, checkSignal } from '../_internal/check.js'
+import { sleep as wait } from '../_internal/sleep.js'
 
 /** Options for {@link sleep}. */
 export interface SleepOptions {
@@ -24,17 +25,5 @@ export interface SleepOptions {
  */
 export function sleep(ms: number, options?: SleepOptions): Promise<void> {
   checkMs('ms', ms)
-  const signal = checkSignal(options?.signal)
-  if (signal === undefined) return new Promise((resolve) => startTimer(resolve, ms))
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<void>((resolve, reject) => {
-    const removeListener = onAbort(signal, () => {
-      stopTimer(handle)
-      reject(signal.reason)
-    })
-    const handle = startTimer(() => {
-      removeListener()
-      resolve()
-    }, ms)
-  })
+  return wait(ms, checkSignal('signal', options?.signal))
 }

@@ -1,6 +1,9 @@
+import { checkFunction, checkSignal } from '../_internal/check.js'
+import { isThenable } from '../_internal/is-thenable.js'
+import { noop } from '../_internal/noop.js'
+import { onAbort } from '../_internal/on-abort.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import type { AsyncContextManager, Failure } from '../context/index.js'
-import { checkSignal, describeValue, onAbort } from './_abort.js'
-import { asyncDisposeSymbol } from './_symbols.js'
 import { ClosedError, TaskGroupError } from './errors.js'
 import { Task } from './task.js'
 
@@ -101,7 +104,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
    * @throws {TypeError} If `options.signal` is not an `AbortSignal`.
    */
   constructor(options?: TaskGroupOptions) {
-    const outer = checkSignal(options?.signal)
+    const outer = checkSignal('signal', options?.signal)
     this.#outer = outer
     if (outer === undefined) return
     if (outer.aborted) this.#controller.abort(outer.reason)
@@ -151,9 +154,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
         'TaskGroup is closed to new tasks: it has already finished. Spawn tasks from the body of withContext(group, body) or from a running task',
       )
     }
-    if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got ${describeValue(fn)}`)
-    }
+    checkFunction('fn', fn)
     const name = options?.name
     const signal = this.#controller.signal
     if (signal.aborted) {
@@ -276,20 +277,10 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  )
-}
-
 function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(noop)
   return promise
 }
-
-function noop(): void {}
 
 function isObject(value: unknown): value is object {
   return value !== null && (typeof value === 'object' || typeof value === 'function')

@@ -1,15 +1,10 @@
+import { checkMs, checkSignal } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
+import { onAbort } from '../_internal/on-abort.js'
+import { asyncDisposeSymbol, disposeSymbol } from '../_internal/symbols.js'
+import { startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
 import type { AsyncContextManager, Failure } from '../context/index.js'
-import { TimeoutError } from '../iter/index.js'
-import {
-  checkMs,
-  checkSignal,
-  describeValue,
-  onAbort,
-  startTimer,
-  stopTimer,
-  type TimerHandle,
-} from './_abort.js'
-import { asyncDisposeSymbol, disposeSymbol } from './_symbols.js'
+import { TimeoutError } from '../context/index.js'
 
 /** Options for {@link timeout} and {@link deadline}. */
 export interface TimeoutOptions {
@@ -174,7 +169,7 @@ export class TimeoutScope
  */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutScope {
   if (ms !== Number.POSITIVE_INFINITY) checkMs('ms', ms)
-  const signal = checkSignal(options?.signal)
+  const signal = checkSignal('signal', options?.signal)
   return new TimeoutScope(Date.now() + ms, () => `Timed out after ${ms} ms`, signal)
 }
 
@@ -201,7 +196,7 @@ export function timeout(ms: number, options?: TimeoutOptions): TimeoutScope {
 export function deadline(at: number | Date, options?: TimeoutOptions): TimeoutScope {
   const time = at instanceof Date ? at.getTime() : at
   checkDeadline(time, at)
-  const signal = checkSignal(options?.signal)
+  const signal = checkSignal('signal', options?.signal)
   return new TimeoutScope(time, () => describeDeadline(time), signal)
 }
 

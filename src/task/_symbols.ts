@@ -1,8 +1,0 @@
-// Runtimes without explicit resource management have no `Symbol.dispose`. The registry
-// fallback is the one core-js, esbuild and oxc use (and src/context uses), so objects made by
-// any of them interoperate.
-export const disposeSymbol: typeof Symbol.dispose =
-  Symbol.dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose)
-
-export const asyncDisposeSymbol: typeof Symbol.asyncDispose =
-  Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose)
