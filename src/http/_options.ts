@@ -1,4 +1,7 @@
 // The client's options, checked once and resolved to plain settings.
+
+import { checkBoolean, checkCount, checkLimit, checkOptions } from '../_internal/check.js'
+import { describeValue } from '../_internal/describe-value.js'
 import type { DecompressSettings } from './_response-init.js'
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, type RetrySettings } from './_retry.js'
 
@@ -116,60 +119,21 @@ export const DEFAULTS = {
   decompress: { enabled: true, maxRatio: 1000, ratioFloor: MiB },
 } as const
 
-function describe(value: unknown): string {
-  let text: string
-  try {
-    text = typeof value === 'symbol' ? value.toString() : (JSON.stringify(value) ?? String(value))
-  } catch {
-    text = String(value)
-  }
-  return `\`${text}\` (${value === null ? 'null' : typeof value})`
-}
-
-export function checkLimit(name: string, value: unknown, allowInfinity = true): number {
-  const expected = allowInfinity ? 'a positive integer or Infinity' : 'a positive integer'
-  const message = `Expected \`${name}\` to be ${expected}, got ${describe(value)}`
-  if (typeof value !== 'number') throw new TypeError(message)
-  if (value === Number.POSITIVE_INFINITY && allowInfinity) return value
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(message)
-  return value
-}
-
-function checkCount(name: string, value: unknown): number {
-  const message = `Expected \`${name}\` to be a non-negative integer, got ${describe(value)}`
-  if (typeof value !== 'number') throw new TypeError(message)
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(message)
-  return value
-}
-
 /** A duration in ms, or `false`/`Infinity` for none (resolved to `Infinity`). */
 function checkMs(name: string, value: unknown): number {
   if (value === false || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY
-  const message = `Expected \`${name}\` to be a positive number of milliseconds or false, got ${describe(value)}`
+  const message = `Expected \`${name}\` to be a positive number of milliseconds or false, got ${describeValue(value)}`
   if (typeof value !== 'number') throw new TypeError(message)
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
-  return value
-}
-
-function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') {
-    throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describe(value)}`)
-  }
   return value
 }
 
 /** A positive finite number (rates and periods need not be integers). */
 function checkPositive(name: string, value: unknown): number {
-  const message = `Expected \`${name}\` to be a positive finite number, got ${describe(value)}`
+  const message = `Expected \`${name}\` to be a positive finite number, got ${describeValue(value)}`
   if (typeof value !== 'number') throw new TypeError(message)
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
   return value
-}
-
-function checkObject(name: string, value: unknown): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`Expected \`${name}\` to be an object, got ${describe(value)}`)
-  }
 }
 
 export function resolveTimeouts(
@@ -182,7 +146,7 @@ export function resolveTimeouts(
     return { connect: none, headers: none, body: none, total: none }
   }
   if (typeof value === 'number') return { ...base, total: checkMs('timeout', value) }
-  checkObject('timeout', value)
+  checkOptions('timeout', value)
   return {
     connect: value.connect === undefined ? base.connect : checkMs('timeout.connect', value.connect),
     headers: value.headers === undefined ? base.headers : checkMs('timeout.headers', value.headers),
@@ -202,21 +166,23 @@ export function resolveRetry(
   }
   if (value === undefined) return start
   if (value === false) return { ...start, limit: 0 }
-  if (typeof value === 'number') return { ...start, limit: checkCount('retry', value) }
-  checkObject('retry', value)
+  if (typeof value === 'number') return { ...start, limit: checkCount('retry', value, false) }
+  checkOptions('retry', value)
   return {
-    limit: value.limit === undefined ? start.limit : checkCount('retry.limit', value.limit),
+    limit: value.limit === undefined ? start.limit : checkCount('retry.limit', value.limit, false),
     baseDelay:
       value.baseDelay === undefined ? start.baseDelay : checkMs('retry.baseDelay', value.baseDelay),
     maxDelay:
-      value.maxDelay === undefined ? start.maxDelay : checkCount('retry.maxDelay', value.maxDelay),
+      value.maxDelay === undefined
+        ? start.maxDelay
+        : checkCount('retry.maxDelay', value.maxDelay, false),
     methods: value.methods === undefined ? start.methods : checkMethods(value.methods),
     statuses: value.statuses === undefined ? start.statuses : checkStatuses(value.statuses),
   }
 }
 
 function checkMethods(value: unknown): ReadonlySet<string> {
-  const message = `Expected \`retry.methods\` to be an array of HTTP methods, got ${describe(value)}`
+  const message = `Expected \`retry.methods\` to be an array of HTTP methods, got ${describeValue(value)}`
   if (!Array.isArray(value)) throw new TypeError(message)
   for (const method of value) {
     if (typeof method !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) {
@@ -227,7 +193,7 @@ function checkMethods(value: unknown): ReadonlySet<string> {
 }
 
 function checkStatuses(value: unknown): ReadonlySet<number> {
-  const message = `Expected \`retry.statuses\` to be an array of HTTP statuses (100-599), got ${describe(value)}`
+  const message = `Expected \`retry.statuses\` to be an array of HTTP statuses (100-599), got ${describeValue(value)}`
   if (!Array.isArray(value)) throw new TypeError(message)
   for (const status of value) {
     if (typeof status !== 'number') throw new TypeError(message)
@@ -242,10 +208,11 @@ export function resolveRedirect(
 ): ResolvedRedirect {
   if (value === undefined) return base
   if (value === false) return { ...base, follow: false }
-  checkObject('redirect', value)
+  checkOptions('redirect', value)
   return {
     follow: true,
-    limit: value.limit === undefined ? base.limit : checkCount('redirect.limit', value.limit),
+    limit:
+      value.limit === undefined ? base.limit : checkCount('redirect.limit', value.limit, false),
     allowDowngrade:
       value.allowDowngrade === undefined
         ? base.allowDowngrade
@@ -256,7 +223,7 @@ export function resolveRedirect(
 export function resolveMaxBodySize(value: number | false | undefined, base: number): number {
   if (value === undefined) return base
   if (value === false || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY
-  return checkCount('maxBodySize', value)
+  return checkCount('maxBodySize', value, false)
 }
 
 export function resolveDecompress(
@@ -264,7 +231,7 @@ export function resolveDecompress(
 ): DecompressSettings {
   if (value === undefined || value === true) return DEFAULTS.decompress
   if (value === false) return { ...DEFAULTS.decompress, enabled: false }
-  checkObject('decompress', value)
+  checkOptions('decompress', value)
   return {
     ...DEFAULTS.decompress,
     maxRatio:
@@ -280,10 +247,10 @@ export function resolveHeaders(
 ): Record<string, string> {
   const out: Record<string, string> = {}
   if (value === undefined) return out
-  checkObject(name, value)
+  checkOptions(name, value)
   for (const [key, text] of Object.entries(value)) {
     if (typeof text !== 'string') {
-      throw new TypeError(`Expected \`${name}.${key}\` to be a string, got ${describe(text)}`)
+      throw new TypeError(`Expected \`${name}.${key}\` to be a string, got ${describeValue(text)}`)
     }
     out[key.toLowerCase()] = text
   }
@@ -295,27 +262,21 @@ export function resolveRateLimit(
   value: RateLimitOptions | false | undefined,
 ): RateLimitOptions | undefined {
   if (value === undefined || value === false) return undefined
-  checkObject('rateLimit', value)
+  checkOptions('rateLimit', value)
   const rate = checkPositive('rateLimit.rate', value.rate)
   const per = value.per === undefined ? 1000 : checkPositive('rateLimit.per', value.per)
   const burst = value.burst === undefined ? Math.max(1, rate) : value.burst
-  const message = `Expected \`rateLimit.burst\` to be a finite number of 1 or more, got ${describe(burst)}`
+  const message = `Expected \`rateLimit.burst\` to be a finite number of 1 or more, got ${describeValue(burst)}`
   if (typeof burst !== 'number') throw new TypeError(message)
   if (!Number.isFinite(burst) || burst < 1) throw new RangeError(message)
   return { rate, per, burst }
-}
-
-/** Checks that `value` is an `AbortSignal` (or absent). */
-export function checkSignal(name: string, value: unknown): AbortSignal | undefined {
-  if (value === undefined || value instanceof AbortSignal) return value
-  throw new TypeError(`Expected \`${name}\` to be an AbortSignal, got ${describe(value)}`)
 }
 
 /** `keepAlive`: a positive number of ms, or `false`. */
 export function resolveKeepAlive(value: unknown): number | false {
   if (value === undefined) return DEFAULTS.keepAlive
   if (value === false) return false
-  const message = `Expected \`keepAlive\` to be a positive number of ms or false, got ${describe(value)}`
+  const message = `Expected \`keepAlive\` to be a positive number of ms or false, got ${describeValue(value)}`
   if (typeof value !== 'number') throw new TypeError(message)
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
   return value

@@ -1,6 +1,5 @@
 import { STATUS_CODES } from 'node:http'
-import { AsyncWithError } from '../context/index.js'
-import { TimeoutError } from '../iter/index.js'
+import { AsyncWithError, TimeoutError } from '../context/index.js'
 
 // Every error of the http layer names the request it is about (`method` and `url`) and keeps
 // the underlying error, usually undici's, as `cause`. Messages are built from those fields,

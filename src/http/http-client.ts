@@ -2,13 +2,13 @@ import { Buffer } from 'node:buffer'
 import type { Socket } from 'node:net'
 import * as zlib from 'node:zlib'
 import { buildConnector, type Dispatcher, errors, Pool } from 'undici'
+import { checkLimit, checkSignal } from '../_internal/check.js'
+import { noop } from '../_internal/noop.js'
 import type { AsyncContextManager } from '../context/index.js'
 import { type Permit, RateLimiter, sleep } from '../task/index.js'
 import { classifyError } from './_classify.js'
 import { KeyedSemaphores } from './_keyed-semaphores.js'
 import {
-  checkLimit,
-  checkSignal,
   DEFAULTS,
   type RateLimitOptions,
   type RedirectOptions,
@@ -175,8 +175,6 @@ interface Exchange {
   /** Stops forwarding the call's abort to the attempt (once the body is done). */
   readonly detach: () => void
 }
-
-function noop(): void {}
 
 /** undici's value for a time limit: 0 turns its timer off. */
 function undiciMs(ms: number): number {

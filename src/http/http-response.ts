@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Transform, Writable } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import * as zlib from 'node:zlib'
+import { noop } from '../_internal/noop.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
@@ -184,7 +185,7 @@ export class HttpResponse implements AsyncDisposable {
     this.#encoding = _headerValue(init.headers['content-encoding']) ?? ''
     // A body that fails while nobody reads it (a reset, a timeout, our own destroy) must not
     // crash the process; a reader meets the error through the stream's `errored` state.
-    init.body.on('error', _noop)
+    init.body.on('error', noop)
   }
 
   /**
@@ -784,8 +785,6 @@ function _releasedError(): TypeError {
   )
 }
 
-function _noop(): void {}
-
 function _headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
@@ -870,7 +869,7 @@ async function* _through(
   head: readonly Buffer[],
   input: AsyncIterator<Buffer> | undefined,
 ): AsyncGenerator<Buffer, void, undefined> {
-  transform.on('error', _noop)
+  transform.on('error', noop)
   let failure: { error: unknown } | undefined
   const pump = async (): Promise<void> => {
     try {
