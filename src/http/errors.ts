@@ -22,6 +22,63 @@ export type HttpTimeoutPhase = HttpPhase | 'total'
 /** Response headers, as undici gives them: lower-case names. */
 export type HttpHeaders = Readonly<Record<string, string | string[] | undefined>>
 
+/**
+ * Base class of the http layer's errors about one request: each names the request's `method`
+ * and `url` and keeps the underlying error (usually undici's) as `cause`, and its `code`
+ * tells which failure it is. {@link HttpTimeoutError} is the one exception: it extends
+ * `TimeoutError`, so that one `isTimeoutError` check covers every layer, and is therefore not
+ * an `instanceof HttpError`; {@link isHttpError} recognises it all the same. Match with
+ * `isHttpError` or on `code` rather than `instanceof`, which two installed copies break.
+ *
+ * @example
+ * import { HttpStatusError, isHttpError } from 'asyncwith/http'
+ *
+ * const error = new HttpStatusError({ method: 'GET', url: 'https://a.test/', status: 503, headers: {} })
+ * if (isHttpError(error)) console.log(error.method, error.url, error.code)
+ * // GET https://a.test/ ASYNCWITH_HTTP_STATUS
+ */
+export class HttpError extends AsyncWithError {
+  override readonly name: string = 'HttpError'
+  override readonly code: string = 'ASYNCWITH_HTTP'
+  /** The method as sent, such as `'GET'`. */
+  readonly method: string
+  /** The URL requested, as text. */
+  readonly url: string
+
+  /**
+   * @param message - What went wrong.
+   * @param request - The `method` and `url` of the request, and an optional `cause`.
+   */
+  constructor(message: string, request: HttpRequestInfo & { readonly cause?: unknown }) {
+    super(message, _causeOf(request))
+    this.method = request.method
+    this.url = request.url
+  }
+}
+
+/**
+ * Tells whether `value` is an error of the http layer about a request: any {@link HttpError}
+ * and also {@link HttpTimeoutError}. It checks the shape (an asyncwith `code`, a `method` and
+ * a `url`), so it also works across duplicate installs.
+ *
+ * @param value - Anything caught.
+ * @returns `true` for the http layer's request errors, `false` for anything else.
+ * @example
+ * import { isHttpError } from 'asyncwith/http'
+ *
+ * isHttpError(new Error('plain')) // false
+ */
+export function isHttpError(value: unknown): value is HttpError {
+  if (!(value instanceof Error)) return false
+  const { code, method, url } = value as { code?: unknown; method?: unknown; url?: unknown }
+  return (
+    typeof code === 'string' &&
+    code.startsWith('ASYNCWITH_') &&
+    typeof method === 'string' &&
+    typeof url === 'string'
+  )
+}
+
 /** Options of {@link HttpTimeoutError}. */
 export interface HttpTimeoutErrorOptions extends HttpRequestInfo {
   /** Which limit passed. */
@@ -128,11 +185,9 @@ export interface HttpStatusErrorOptions extends HttpRequestInfo {
  * })
  * console.log(error.message) // 'Request failed with status 404 Not Found: GET https://example.com/missing'
  */
-export class HttpStatusError extends AsyncWithError {
+export class HttpStatusError extends HttpError {
   override readonly name = 'HttpStatusError'
   override readonly code = 'ASYNCWITH_HTTP_STATUS'
-  readonly method: string
-  readonly url: string
   /** The response status, such as `404`. */
   readonly status: number
   /** The reason phrase, such as `'Not Found'`. */
@@ -144,12 +199,7 @@ export class HttpStatusError extends AsyncWithError {
   constructor(options: HttpStatusErrorOptions) {
     const statusText = options.statusText || STATUS_CODES[options.status] || ''
     const status = statusText === '' ? `${options.status}` : `${options.status} ${statusText}`
-    super(
-      `Request failed with status ${status}: ${options.method} ${options.url}`,
-      _causeOf(options),
-    )
-    this.method = options.method
-    this.url = options.url
+    super(`Request failed with status ${status}: ${options.method} ${options.url}`, options)
     this.status = options.status
     this.statusText = statusText
     this.headers = options.headers
@@ -199,12 +249,9 @@ export interface RedirectLimitErrorOptions extends HttpRequestInfo {
  * console.log(error.message)
  * // 'GET https://a.test/ was redirected more than 1 time (last to https://a.test/)'
  */
-export class RedirectLimitError extends AsyncWithError {
+export class RedirectLimitError extends HttpError {
   override readonly name = 'RedirectLimitError'
   override readonly code = 'ASYNCWITH_REDIRECT_LIMIT'
-  readonly method: string
-  /** The URL first requested. */
-  readonly url: string
   /** The limit that was reached. */
   readonly limit: number
   /** Every `Location` met, in order; the last one was not followed. */
@@ -217,10 +264,8 @@ export class RedirectLimitError extends AsyncWithError {
     super(
       `${options.method} ${options.url} was redirected more than ${options.limit} ${times}` +
         (last === undefined ? '' : ` (last to ${last})`),
-      _causeOf(options),
+      options,
     )
-    this.method = options.method
-    this.url = options.url
     this.limit = options.limit
     this.redirects = options.redirects
   }
@@ -266,12 +311,9 @@ export interface RedirectDowngradeErrorOptions extends HttpRequestInfo {
  * console.log(error.message)
  * // 'Refused the redirect of GET https://a.test/ to http://a.test/: it downgrades https: to http:'
  */
-export class RedirectDowngradeError extends AsyncWithError {
+export class RedirectDowngradeError extends HttpError {
   override readonly name = 'RedirectDowngradeError'
   override readonly code = 'ASYNCWITH_REDIRECT_DOWNGRADE'
-  readonly method: string
-  /** The `https:` URL that redirected. */
-  readonly url: string
   /** The `http:` URL it redirected to. */
   readonly location: string
 
@@ -280,10 +322,8 @@ export class RedirectDowngradeError extends AsyncWithError {
     super(
       `Refused the redirect of ${options.method} ${options.url} to ${options.location}: ` +
         'it downgrades https: to http:',
-      _causeOf(options),
+      options,
     )
-    this.method = options.method
-    this.url = options.url
     this.location = options.location
   }
 }
@@ -334,11 +374,9 @@ export interface BodySizeErrorOptions extends HttpRequestInfo {
  * console.log(error.message)
  * // 'Response body of GET https://a.test/big exceeds maxBodySize (1024 bytes): 1500 bytes read so far'
  */
-export class BodySizeError extends AsyncWithError {
+export class BodySizeError extends HttpError {
   override readonly name = 'BodySizeError'
   override readonly code = 'ASYNCWITH_BODY_TOO_LARGE'
-  readonly method: string
-  readonly url: string
   /** The limit, in bytes. */
   readonly limit: number
   /** Bytes counted when reading stopped, or the declared length when {@link declared}. */
@@ -355,10 +393,8 @@ export class BodySizeError extends AsyncWithError {
     super(
       `Response body of ${options.method} ${options.url} exceeds maxBodySize ` +
         `(${options.limit} bytes): ${seen}`,
-      _causeOf(options),
+      options,
     )
-    this.method = options.method
-    this.url = options.url
     this.limit = options.limit
     this.size = options.size
     this.declared = declared
@@ -418,11 +454,9 @@ export interface DecompressionErrorOptions extends HttpRequestInfo {
  * console.log(error.message)
  * // 'Response body of GET https://a.test/ expands more than 100 times when decoding gzip (a possible decompression bomb)'
  */
-export class DecompressionError extends AsyncWithError {
+export class DecompressionError extends HttpError {
   override readonly name = 'DecompressionError'
   override readonly code = 'ASYNCWITH_DECOMPRESSION'
-  readonly method: string
-  readonly url: string
   /** The `Content-Encoding` header as sent. */
   readonly encoding: string
   /** What went wrong. */
@@ -432,9 +466,7 @@ export class DecompressionError extends AsyncWithError {
 
   /** @param options - The request, the `encoding`, the `reason`, and its `limit` if any. */
   constructor(options: DecompressionErrorOptions) {
-    super(_decompressionMessage(options), _causeOf(options))
-    this.method = options.method
-    this.url = options.url
+    super(_decompressionMessage(options), options)
     this.encoding = options.encoding
     this.reason = options.reason
     this.limit = options.limit
@@ -549,11 +581,9 @@ const connectionPhases: Record<HttpPhase, string> = {
  * console.log(error.message)
  * // 'Connection reset while reading the response body of GET https://a.test/: read ECONNRESET'
  */
-export class ConnectionError extends AsyncWithError {
+export class ConnectionError extends HttpError {
   override readonly name = 'ConnectionError'
   override readonly code = 'ASYNCWITH_CONNECTION'
-  readonly method: string
-  readonly url: string
   /** What happened. */
   readonly kind: ConnectionFailure
   /** How far the exchange got. */
@@ -565,10 +595,8 @@ export class ConnectionError extends AsyncWithError {
     super(
       `${connectionKinds[options.kind]} ${connectionPhases[options.phase]} ` +
         `${options.method} ${options.url}${detail === undefined ? '' : `: ${detail}`}`,
-      _causeOf(options),
+      options,
     )
-    this.method = options.method
-    this.url = options.url
     this.kind = options.kind
     this.phase = options.phase
   }
@@ -615,12 +643,9 @@ export interface InvalidUrlErrorOptions {
  * console.log(error.message)
  * // 'Cannot GET ftp://a.test/file: the scheme ftp: is not supported, use http: or https:'
  */
-export class InvalidUrlError extends AsyncWithError {
+export class InvalidUrlError extends HttpError {
   override readonly name = 'InvalidUrlError'
   override readonly code = 'ASYNCWITH_INVALID_URL'
-  readonly method: string
-  /** `input` as text; it may not be a valid URL. */
-  readonly url: string
   /** The URL exactly as given. */
   readonly input: unknown
   /** The URL whose redirect pointed to `input`, if it came from a `Location`. */
@@ -634,9 +659,7 @@ export class InvalidUrlError extends AsyncWithError {
       options.redirectedFrom === undefined
         ? `Cannot ${options.method} ${shown}`
         : `Cannot follow the redirect of ${options.method} ${options.redirectedFrom} to ${shown}`
-    super(`${action}: ${_urlProblem(options.input)}`, _causeOf(options))
-    this.method = options.method
-    this.url = url
+    super(`${action}: ${_urlProblem(options.input)}`, { ...options, url })
     this.input = options.input
     this.redirectedFrom = options.redirectedFrom
   }
@@ -707,11 +730,9 @@ export interface ClientClosedErrorOptions extends HttpRequestInfo {
  * console.log(error.message)
  * // 'Cannot GET https://a.test/: the HttpClient is closed; send requests before leaving its scope'
  */
-export class ClientClosedError extends AsyncWithError {
+export class ClientClosedError extends HttpError {
   override readonly name = 'ClientClosedError'
   override readonly code = 'ASYNCWITH_CLIENT_CLOSED'
-  readonly method: string
-  readonly url: string
   /** Whether the request had started when the client closed. */
   readonly inFlight: boolean
 
@@ -723,10 +744,8 @@ export class ClientClosedError extends AsyncWithError {
         ? `${options.method} ${options.url} was cut off because the HttpClient closed`
         : `Cannot ${options.method} ${options.url}: the HttpClient is closed; ` +
             'send requests before leaving its scope',
-      _causeOf(options),
+      options,
     )
-    this.method = options.method
-    this.url = options.url
     this.inFlight = inFlight
   }
 }
