@@ -1,7 +1,7 @@
 import { isAnyIterable } from '../_internal/check.js'
 import { describeValue } from '../_internal/describe-value.js'
 import { isThenable } from '../_internal/is-thenable.js'
-import { fromGenerator } from './_fused.js'
+import { fromGenerator } from './_fused-adapters.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
 /**

@@ -1,7 +1,3 @@
-import { checkIterable } from '../_internal/check.js'
-import { isThenable } from '../_internal/is-thenable.js'
-import { noop } from '../_internal/noop.js'
-import { asyncDisposeSymbol } from '../_internal/symbols.js'
 /**
  * The fusion engine behind the sequential operators of `asyncwith/iter`.
  *
@@ -24,7 +20,10 @@ import { asyncDisposeSymbol } from '../_internal/symbols.js'
  * Every returned iterator behaves like an async generator when `next()` calls overlap: calls
  * are queued and settle in call order.
  */
-
+import { checkIterable } from '../_internal/check.js'
+import { isThenable } from '../_internal/is-thenable.js'
+import { noop } from '../_internal/noop.js'
+import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import type { AnyIterable } from './_types.js'
 
 /** Stage kinds. Small integers so the hot loop is a dense `switch`. */
@@ -68,15 +67,18 @@ class StageState {
   index = 0
   /** `scan`'s accumulator. */
   acc: unknown
-  /** `scan`: has an accumulator; `dropWhile`: still dropping. */
-  flag: boolean
+  /** `scan`: `acc` holds a value (a seed was given, or the first value arrived). */
+  hasAcc: boolean
+  /** `dropWhile`: still dropping (the predicate has not yet returned falsy). */
+  dropping: boolean
 
   constructor(spec: StageSpec) {
     this.kind = spec.kind
     this.fn = spec.fn ?? noop
     this.count = spec.count
     this.acc = spec.seed
-    this.flag = spec.kind === DROP_WHILE ? true : spec.hasSeed
+    this.hasAcc = spec.hasSeed
+    this.dropping = spec.kind === DROP_WHILE
   }
 }
 
@@ -109,12 +111,27 @@ export const STOP: unique symbol = Symbol('stop')
 /** Called by {@link Fused.run} with each value; may return {@link STOP} or a thenable of it. */
 export type Sink = (value: unknown) => unknown
 
+/** Lifecycle of a {@link Fused}: not started, pulling its source, over, taken over by fusion. */
 const FRESH = 0
 const RUNNING = 1
 const DONE = 2
 const FUSED = 3
 
-const EMPTY: readonly StageSpec[] = []
+/** What a call queued behind a busy {@link Fused} asks for. */
+const CALL_NEXT = 0
+const CALL_RETURN = 1
+const CALL_THROW = 2
+const CALL_RUN = 3
+
+/**
+ * Where the loop is, for its error handling: an error while awaiting the source means the
+ * source is over (nothing to close); an error in a stage or the sink closes the source.
+ */
+const IN_SOURCE = 0
+const IN_STAGES = 1
+
+/** No stages: the list a wrapping {@link Fused} starts with. */
+export const NO_STAGES: readonly StageSpec[] = []
 
 type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>
 
@@ -124,7 +141,7 @@ function consumedError(): TypeError {
   )
 }
 
-function doneResult<T>(): IteratorResult<T> {
+export function doneResult<T>(): IteratorResult<T> {
   return { value: undefined, done: true } as IteratorResult<T>
 }
 
@@ -184,7 +201,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.busy || this.queued !== 0) return this.enqueue(0, undefined)
+    if (this.busy || this.queued !== 0) return this.enqueue(CALL_NEXT, undefined)
     if (this.state === FUSED) return Promise.reject(consumedError())
     const promise = this.loop(undefined) as Promise<IteratorResult<T>>
     this.tail = promise
@@ -193,7 +210,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
 
   return(): Promise<IteratorResult<T>> {
     if (this.state === FUSED) return this.successor!.return() as Promise<IteratorResult<T>>
-    if (this.busy || this.queued !== 0) return this.enqueue(1, undefined)
+    if (this.busy || this.queued !== 0) return this.enqueue(CALL_RETURN, undefined)
     const promise = this.close(undefined, false)
     this.tail = promise
     return promise
@@ -201,7 +218,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
 
   throw(error?: unknown): Promise<IteratorResult<T>> {
     if (this.state === FUSED) return this.successor!.throw(error) as Promise<IteratorResult<T>>
-    if (this.busy || this.queued !== 0) return this.enqueue(2, error)
+    if (this.busy || this.queued !== 0) return this.enqueue(CALL_THROW, error)
     const promise = this.close(error, true)
     this.tail = promise
     return promise
@@ -212,7 +229,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
    * the sinks (`toArray`, `reduce`, ...) so they pay no promise per item either.
    */
   run(sink: Sink): Promise<unknown> {
-    if (this.busy || this.queued !== 0) return this.enqueue(3, sink)
+    if (this.busy || this.queued !== 0) return this.enqueue(CALL_RUN, sink)
     if (this.state === FUSED) return Promise.reject(consumedError())
     const promise = this.loop(sink)
     this.tail = promise
@@ -223,17 +240,19 @@ export class Fused<T> implements AsyncIterableIterator<T> {
     this.queued++
     const step = (): Promise<IteratorResult<T>> => {
       this.queued--
-      if (kind === 1 || kind === 2) {
+      if (kind === CALL_RETURN || kind === CALL_THROW) {
         if (this.state === FUSED) {
           const successor = this.successor!
-          return (kind === 1 ? successor.return() : successor.throw(argument)) as Promise<
+          return (kind === CALL_RETURN ? successor.return() : successor.throw(argument)) as Promise<
             IteratorResult<T>
           >
         }
-        return this.close(argument, kind === 2)
+        return this.close(argument, kind === CALL_THROW)
       }
       if (this.state === FUSED) return Promise.reject(consumedError())
-      return this.loop(kind === 3 ? (argument as Sink) : undefined) as Promise<IteratorResult<T>>
+      return this.loop(kind === CALL_RUN ? (argument as Sink) : undefined) as Promise<
+        IteratorResult<T>
+      >
     }
     const promise = (this.tail as Promise<unknown>).then(step, step)
     this.tail = promise
@@ -304,15 +323,13 @@ export class Fused<T> implements AsyncIterableIterator<T> {
    */
   private async loop(sink: Sink | undefined): Promise<IteratorResult<T>> {
     this.busy = true
-    // 0: waiting on the source (its errors close nothing); 1: running our stages or the
-    // sink (their errors close the source).
-    let phase = 0
+    let phase = IN_SOURCE
     try {
       if (this.state !== RUNNING) {
         if (this.state !== FRESH) return doneResult()
         if (this.specs.some(isTakeZero)) {
           // `take(0)`: close without pulling, as `return()` before the first `next()` does.
-          phase = 1
+          phase = IN_STAGES
           this.state = DONE
           await closeIfIterator(this.closeFirst)
           return doneResult()
@@ -325,11 +342,11 @@ export class Fused<T> implements AsyncIterableIterator<T> {
       const length = stages.length
       outer: for (;;) {
         if (this.closing) {
-          phase = 1
+          phase = IN_STAGES
           await this.closeSource()
           return doneResult()
         }
-        phase = 0
+        phase = IN_SOURCE
         let value: unknown
         if (sync) {
           const result = (iterator as Iterator<unknown>).next()
@@ -340,7 +357,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
           value = result.value
           if (isThenable(value)) {
             // As `for await` does: await the value, and close the iterator if it rejects.
-            phase = 1
+            phase = IN_STAGES
             value = await value
           }
         } else {
@@ -351,7 +368,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
           }
           value = result.value
         }
-        phase = 1
+        phase = IN_STAGES
         for (let k = 0; k < length; k++) {
           const s = stages[k]!
           switch (s.kind) {
@@ -387,20 +404,20 @@ export class Fused<T> implements AsyncIterableIterator<T> {
               break
             }
             case DROP_WHILE: {
-              if (s.flag) {
+              if (s.dropping) {
                 let r = s.fn(value, s.index++)
                 if (isThenable(r)) r = await r
                 if (r) continue outer
-                s.flag = false
+                s.dropping = false
               }
               break
             }
             case SCAN: {
-              if (s.flag) {
+              if (s.hasAcc) {
                 const r = s.fn(s.acc, value, s.index++)
                 s.acc = isThenable(r) ? await r : r
               } else {
-                s.flag = true
+                s.hasAcc = true
                 s.acc = value
                 s.index++
               }
@@ -424,7 +441,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
         if (verdict === STOP) this.closing = true
       }
     } catch (error) {
-      if (phase === 0) this.finish()
+      if (phase === IN_SOURCE) this.finish()
       else await this.closeSourceQuietly()
       throw error
     } finally {
@@ -441,7 +458,7 @@ export class Fused<T> implements AsyncIterableIterator<T> {
  */
 export function fuse<T>(
   source: AnyIterable<unknown>,
-  extra: readonly StageSpec[] = EMPTY,
+  extra: readonly StageSpec[] = NO_STAGES,
 ): Fused<T> {
   if (source instanceof Fused) {
     const adopted = source.adopt(extra)
@@ -450,57 +467,4 @@ export function fuse<T>(
     checkIterable('source', source)
   }
   return new Fused<T>(source, extra, source)
-}
-
-/**
- * Wraps an async generator operator in a {@link Fused}: `body` runs lazily over the fused
- * upstream, the result can fuse with the stages after it, and `return()` before the first
- * `next()` closes the upstream.
- */
-export function fromGenerator<T>(
-  source: AnyIterable<unknown>,
-  body: (upstream: Fused<unknown>) => AsyncGenerator<T, void, undefined>,
-): Fused<T> {
-  const upstream = fuse<unknown>(source)
-  const root: AsyncIterable<T> = {
-    [Symbol.asyncIterator]: () => body(upstream),
-  }
-  return new Fused<T>(root, EMPTY, upstream)
-}
-
-/**
- * Wraps a generator over several sources (`merge`, `zip`) in a {@link Fused}, as
- * {@link fromGenerator} does for one: `body` runs lazily, and `return()` before the first
- * `next()` closes every source that is itself an iterator.
- */
-export function fromSources<T>(
-  sources: readonly AnyIterable<unknown>[],
-  body: () => AsyncGenerator<T, void, undefined>,
-): Fused<T> {
-  const root: AsyncIterable<T> = { [Symbol.asyncIterator]: body }
-  const closeEvery = {
-    next: doneResult,
-    return: () => Promise.all(sources.map(closeIfIterator)),
-  }
-  return new Fused<T>(root, EMPTY, closeEvery)
-}
-
-/**
- * Like {@link fromGenerator}, for operators that must reach their source directly: they
- * call its `return()` while one of its `next()` calls is still pending, so that a source
- * able to cancel a read can do so (`timeout`, `abortable`, the concurrent operators). A
- * `Fused` in between would queue that `return()` behind the pending `next()`, as an async
- * generator does. An unstarted `Fused` source is still taken over.
- */
-export function fromGeneratorDirect<T>(
-  source: AnyIterable<unknown>,
-  body: (upstream: AnyIterable<unknown>) => AsyncGenerator<T, void, undefined>,
-): Fused<T> {
-  let upstream: AnyIterable<unknown> = source
-  if (source instanceof Fused) upstream = source.adopt(EMPTY) ?? source
-  else checkIterable('source', source)
-  const root: AsyncIterable<T> = {
-    [Symbol.asyncIterator]: () => body(upstream),
-  }
-  return new Fused<T>(root, EMPTY, upstream)
 }

@@ -1,6 +1,6 @@
 import { checkSignal } from '../_internal/check.js'
 import { openIterator, raceNext, raceThrough } from './_concurrent.js'
-import { fromGeneratorDirect } from './_fused.js'
+import { fromGeneratorDirect } from './_fused-adapters.js'
 import type { Operator } from './_types.js'
 
 /**

@@ -1,6 +1,6 @@
 import { checkLimit } from '../_internal/check.js'
 import { callNext, callReturn, openIterator } from './_concurrent.js'
-import { fromGeneratorDirect } from './_fused.js'
+import { fromGeneratorDirect } from './_fused-adapters.js'
 import type { Operator } from './_types.js'
 
 /**

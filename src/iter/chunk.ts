@@ -1,6 +1,7 @@
 import { checkLimit, checkOptions, checkTimeLimit } from '../_internal/check.js'
 import { startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
-import { type Fused, fromGenerator } from './_fused.js'
+import type { Fused } from './_fused.js'
+import { fromGenerator } from './_fused-adapters.js'
 import type { Operator } from './_types.js'
 
 /** Options of {@link chunk}. */

@@ -1,5 +1,5 @@
 import { checkIterable } from '../_internal/check.js'
-import { fromGenerator } from './_fused.js'
+import { fromGenerator } from './_fused-adapters.js'
 import type { AnyIterable, Operator } from './_types.js'
 
 /**

@@ -7,7 +7,7 @@ import {
   openIterator,
   resolveConcurrentOptions,
 } from './_concurrent.js'
-import { fromGeneratorDirect } from './_fused.js'
+import { fromGeneratorDirect } from './_fused-adapters.js'
 import type { AnyIterable, Operator } from './_types.js'
 
 /** Options of {@link flatMapConcurrent}. */

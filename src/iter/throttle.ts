@@ -1,7 +1,7 @@
 import { checkLimit, checkMs, checkSignal } from '../_internal/check.js'
 import { sleep } from '../_internal/sleep.js'
 import { callReturn, openIterator } from './_concurrent.js'
-import { fromGeneratorDirect } from './_fused.js'
+import { fromGeneratorDirect } from './_fused-adapters.js'
 import type { Operator } from './_types.js'
 
 /** Options of {@link throttle}. */

@@ -1,7 +1,7 @@
 import { checkTimeLimit } from '../_internal/check.js'
 import { TimeoutError } from '../context/index.js'
 import { openIterator, raceNext, raceThrough } from './_concurrent.js'
-import { fromGeneratorDirect } from './_fused.js'
+import { fromGeneratorDirect } from './_fused-adapters.js'
 import type { Operator } from './_types.js'
 
 /**

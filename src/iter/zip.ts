@@ -1,6 +1,6 @@
 import { checkIterable } from '../_internal/check.js'
 import { callNext, callReturn, openIterator } from './_concurrent.js'
-import { fromSources } from './_fused.js'
+import { fromSources } from './_fused-adapters.js'
 import type { AnyIterable, AsyncPipeline } from './_types.js'
 
 /**
