@@ -1,11 +1,16 @@
 /**
- * A shared suite for the sequential operators of `asyncwith/iter`: the cleanup, laziness,
- * error and queueing guarantees every operator makes. Each operator's own test file covers
- * what the operator computes, then calls {@link operatorContract}.
+ * A shared suite for the sequential operators of `asyncwith/iter`: the iterator protocol
+ * every operator keeps (laziness, sync sources, `return()` and `throw()`, overlapping calls,
+ * argument errors). Each operator's own test file covers what the operator computes, then
+ * calls {@link operatorContract}.
+ *
+ * The guarantees table (design.md: every ending closes every upstream once, aborts and
+ * awaits callbacks, leaves nothing unhandled) is checked once, for every operator, in
+ * test/iter/guarantees.test.ts; it is not repeated here.
  */
 import { expect, it } from 'vitest'
 import type { Operator } from '../../src/iter/index.js'
-import { tracked, trackedSync, unhandledDuring } from './tracked.js'
+import { tracked, trackedSync } from './tracked.js'
 
 export interface OperatorContract {
   /** Builds the operator with `callback` (ignored by operators without one). */
@@ -14,15 +19,13 @@ export interface OperatorContract {
   passing: (...args: any[]) => unknown
   /** False for operators without a callback (`take`, `drop`, `flatten`, `chunk`, ...). */
   hasCallback: boolean
-  /** Which callback call fails in the error cases (default 1, the second). */
-  failingCall?: number
 }
 
 const boom = new Error('boom')
 
 /** Registers the shared `it(...)` cases; call it inside the operator's `describe`. */
 export function operatorContract(contract: OperatorContract): void {
-  const { make, passing, hasCallback, failingCall = 1 } = contract
+  const { make, passing, hasCallback } = contract
   const failAt = (n: number, fail: (...args: any[]) => unknown) => {
     let calls = 0
     return (...args: any[]) => (calls++ === n ? fail(...args) : passing(...args))
@@ -39,33 +42,6 @@ export function operatorContract(contract: OperatorContract): void {
     expect(source.counts.nexts).toBe(0)
     expect(calls).toBe(0)
     await iterator.return?.()
-  })
-
-  it('closes the source once and runs its finally when the consumer breaks', async () => {
-    const source = tracked([1, 2, 3, 4])
-    for await (const _ of make(passing)(source)) break
-    expect(source.counts.returns).toBe(1)
-    expect(source.counts.finallies).toBe(1)
-  })
-
-  it('closes the source once when the consumer throws inside the loop', async () => {
-    const source = tracked([1, 2, 3, 4])
-    const run = async () => {
-      for await (const _ of make(passing)(source)) throw boom
-    }
-    await expect(run()).rejects.toBe(boom)
-    expect(source.counts.returns).toBe(1)
-    expect(source.counts.finallies).toBe(1)
-  })
-
-  it('rethrows the source error without calling return() when the source throws', async () => {
-    const source = tracked([1, 2], { failWith: boom })
-    const unhandled = await unhandledDuring(async () => {
-      await expect(drain(make(passing)(source))).rejects.toBe(boom)
-    })
-    expect(source.counts.returns).toBe(0)
-    expect(source.counts.finallies).toBe(1)
-    expect(unhandled).toEqual([])
   })
 
   it('does not call return() when the source finishes by itself', async () => {
@@ -122,27 +98,6 @@ export function operatorContract(contract: OperatorContract): void {
   })
 
   if (!hasCallback) return
-
-  it('closes the source once and rethrows when the callback throws', async () => {
-    const source = tracked([1, 2, 3, 4])
-    const callback = failAt(failingCall, () => {
-      throw boom
-    })
-    await expect(drain(make(callback)(source))).rejects.toBe(boom)
-    expect(source.counts.returns).toBe(1)
-    expect(source.counts.finallies).toBe(1)
-  })
-
-  it('closes the source once and rethrows when the callback rejects', async () => {
-    const source = tracked([1, 2, 3, 4])
-    const callback = failAt(failingCall, () => Promise.reject(boom))
-    const unhandled = await unhandledDuring(async () => {
-      await expect(drain(make(callback)(source))).rejects.toBe(boom)
-    })
-    expect(source.counts.returns).toBe(1)
-    expect(source.counts.finallies).toBe(1)
-    expect(unhandled).toEqual([])
-  })
 
   it('keeps the callback error when the source return() also fails', async () => {
     const closeError = new Error('close')

@@ -38,6 +38,5 @@ describe('dropWhile()', () => {
     make: (fn) => dropWhile(fn),
     passing: () => false,
     hasCallback: true,
-    failingCall: 0,
   })
 })
