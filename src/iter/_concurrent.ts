@@ -21,6 +21,76 @@ export interface ConcurrentContext {
   readonly signal: AbortSignal
 }
 
+/*
+ * The failure and abort contract of `mapConcurrent` and `flatMapConcurrent`, written once:
+ * - the first failure (a callback, an inner iterable, the source) or `options.signal` ends
+ *   the iteration: every callback still running sees its `signal` abort with that error (the
+ *   signal's reason), or with an `AbortError` when the consumer stopped;
+ * - the source and every inner iterable that did not end by itself are closed once;
+ * - the pending or next `next()` rejects with that error only after all of it settled, and a
+ *   failing `return()` is reported only when nothing else failed, as in `for await`.
+ * {@link ContextScope} is the signal half of it, shared by both operators.
+ */
+
+/**
+ * The context of one callback. Its signal is created only when read, so callbacks that
+ * ignore it cost nothing; a signal read after the iteration ended is already aborted.
+ */
+export class LazyContext implements ConcurrentContext {
+  readonly index: number
+  /** @internal The scope while the callback's work is live; `undefined` once it is done. */
+  _scope: ContextScope | undefined
+  /** @internal */
+  _controller: AbortController | undefined = undefined
+
+  constructor(index: number, scope: ContextScope) {
+    this.index = index
+    this._scope = scope
+  }
+
+  get signal(): AbortSignal {
+    let controller = this._controller
+    if (controller === undefined) {
+      controller = new AbortController()
+      this._controller = controller
+      this._scope?._adopt(this, controller)
+    }
+    return controller.signal
+  }
+}
+
+/** The callbacks of one concurrent iteration: whose signal is live, and aborting them all. */
+export class ContextScope {
+  /** Contexts whose signal was read and whose work is still live. */
+  readonly #live = new Set<LazyContext>()
+  #aborted = false
+  #reason: unknown = undefined
+
+  /** The work behind `context` is done: its signal will never abort. */
+  release(context: LazyContext): void {
+    context._scope = undefined
+    if (context._controller !== undefined) this.#live.delete(context)
+  }
+
+  /**
+   * Ends the iteration: every live signal aborts with `reason` (`undefined` gives an
+   * `AbortError`), and so does any signal read later.
+   */
+  abortAll(reason: unknown): void {
+    this.#aborted = true
+    this.#reason = reason
+    const live = [...this.#live]
+    this.#live.clear()
+    for (const context of live) context._controller!.abort(reason)
+  }
+
+  /** @internal A context's signal was just read. */
+  _adopt(context: LazyContext, controller: AbortController): void {
+    if (this.#aborted) controller.abort(this.#reason)
+    else this.#live.add(context)
+  }
+}
+
 /** Options of {@link mapConcurrent}. */
 export interface MapConcurrentOptions {
   /**

@@ -1,8 +1,10 @@
 import { checkFunction } from '../_internal/check.js'
 import {
   type ConcurrentContext,
+  ContextScope,
   callNext,
   callReturn,
+  LazyContext,
   type MapConcurrentOptions,
   openIterator,
   resolveConcurrentOptions,
@@ -14,8 +16,7 @@ import type { AnyIterable, Operator } from './_types.js'
 export interface FlatMapConcurrentOptions extends MapConcurrentOptions {}
 
 interface Lane<U> {
-  readonly index: number
-  readonly controller: AbortController
+  readonly context: LazyContext
   iterator: AsyncIterator<U> | undefined
   readonly buffer: U[]
   pending: boolean
@@ -64,6 +65,7 @@ export function flatMapConcurrent<T, U>(
       const source = upstream as AsyncIterableIterator<T>
       if (signal?.aborted) throw signal.reason
       const iterator = openIterator(source)
+      const scope = new ContextScope()
       const lanes: Lane<U>[] = []
       /** Unordered mode: lanes holding an item, in the order the items arrived. */
       const ready: Lane<U>[] = []
@@ -120,8 +122,7 @@ export function flatMapConcurrent<T, U>(
 
       const startLane = (value: T): void => {
         const lane: Lane<U> = {
-          index: started++,
-          controller: new AbortController(),
+          context: new LazyContext(started++, scope),
           iterator: undefined,
           buffer: [],
           pending: true,
@@ -129,9 +130,7 @@ export function flatMapConcurrent<T, U>(
         }
         lanes.push(lane)
         pendingOps++
-        new Promise<AnyIterable<U>>((resolve) =>
-          resolve(fn(value, { index: lane.index, signal: lane.controller.signal })),
-        ).then(
+        new Promise<AnyIterable<U>>((resolve) => resolve(fn(value, lane.context))).then(
           (iterable) => {
             lane.pending = false
             if (!stopped && failure === undefined) {
@@ -182,6 +181,7 @@ export function flatMapConcurrent<T, U>(
       }
 
       const removeLane = (lane: Lane<U>): void => {
+        scope.release(lane.context)
         lanes.splice(lanes.indexOf(lane), 1)
         fill()
       }
@@ -224,9 +224,10 @@ export function flatMapConcurrent<T, U>(
         signal?.removeEventListener('abort', onAbort)
         const reason = failure?.error
         const closing: Promise<unknown>[] = []
+        // Abort first, so an inner iterable's cleanup already sees its signal aborted.
+        for (const lane of lanes) if (lane.ended && !lane.pending) scope.release(lane.context)
+        scope.abortAll(reason)
         for (const lane of lanes) {
-          if (lane.ended && !lane.pending) continue
-          lane.controller.abort(reason)
           if (!lane.ended && lane.iterator !== undefined) closing.push(callReturn(lane.iterator))
         }
         if (!sourceEnded) closing.push(callReturn(iterator))

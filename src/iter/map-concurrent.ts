@@ -2,8 +2,10 @@ import { checkFunction } from '../_internal/check.js'
 import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import {
   type ConcurrentContext,
+  ContextScope,
   callReturn,
   DONE,
+  LazyContext,
   type MapConcurrentOptions,
   openIterator,
   type ResolvedConcurrentOptions,
@@ -19,34 +21,9 @@ const CLOSING = 2
 const CLOSED = 3
 
 interface Slot<U> {
-  context: Context | undefined
+  context: LazyContext | undefined
   readonly fulfilled: (value: U) => void
   readonly rejected: (error: unknown) => void
-}
-
-/** The context object handed to a callback; its signal is created only when read. */
-class Context implements ConcurrentContext {
-  readonly index: number
-  /** @internal */
-  _owner: MapConcurrentIterator<any, any> | undefined
-  /** @internal */
-  _controller: AbortController | undefined = undefined
-
-  constructor(index: number, owner: MapConcurrentIterator<any, any>) {
-    this.index = index
-    this._owner = owner
-  }
-
-  get signal(): AbortSignal {
-    let controller = this._controller
-    if (controller === undefined) {
-      controller = new AbortController()
-      this._controller = controller
-      const owner = this._owner
-      if (owner !== undefined) owner._adopt(this, controller)
-    }
-    return controller.signal
-  }
 }
 
 /**
@@ -114,10 +91,8 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
   /** Free settlement handlers, one pair per concurrency slot ever used. */
   readonly #slots: Slot<U>[] = []
 
-  /** Contexts whose signal was read and whose callback is still running. */
-  readonly #live = new Set<Context>()
-  #aborted = false
-  #abortReason: unknown = undefined
+  /** The callbacks' signals. */
+  readonly #scope = new ContextScope()
   /** The failure that ended the iteration, until a `next()` or `return()` reports it. */
   #failure: { error: unknown } | undefined = undefined
   #returnPromise: Promise<unknown> | undefined = undefined
@@ -209,12 +184,6 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
     throw error
   }
 
-  /** @internal Registers a context whose signal was just read. */
-  _adopt(context: Context, controller: AbortController): void {
-    if (this.#aborted) controller.abort(this.#abortReason)
-    else this.#live.add(context)
-  }
-
   #begin(): Promise<IteratorResult<U>> {
     const signal = this.#signal
     if (signal?.aborted) {
@@ -288,7 +257,7 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
   }
 
   #start(value: T): void {
-    const context = new Context(this.#started++, this)
+    const context = new LazyContext(this.#started++, this.#scope)
     this.#inFlight++
     let result: U | PromiseLike<U>
     try {
@@ -330,10 +299,13 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
     return slot
   }
 
-  #settled(context: Context, value: U | undefined, failure: { error: unknown } | undefined): void {
+  #settled(
+    context: LazyContext,
+    value: U | undefined,
+    failure: { error: unknown } | undefined,
+  ): void {
     this.#inFlight--
-    context._owner = undefined
-    if (context._controller !== undefined) this.#live.delete(context)
+    this.#scope.release(context)
     if (this.#state !== RUNNING) {
       // Closing: results are dropped and later errors were already superseded.
       this.#maybeClosed()
@@ -387,12 +359,8 @@ class MapConcurrentIterator<T, U> implements AsyncIterableIterator<U> {
     this.#state = CLOSING
     this.#failure = failure
     this.#signal?.removeEventListener('abort', this.#onAbort)
-    this.#aborted = true
     // Abort reason: the failure itself, the outer signal's reason, or a plain AbortError.
-    this.#abortReason = failure?.error
-    const live = [...this.#live]
-    this.#live.clear()
-    for (const context of live) context._controller!.abort(this.#abortReason)
+    this.#scope.abortAll(failure?.error)
     this.#ring.clear()
     if (closeSource && !this.#sourceEnded && this.#iterator !== undefined) {
       const isReturn = failure === undefined

@@ -173,4 +173,53 @@ describe('flatMapConcurrent()', () => {
     for await (const _ of op([0, 1])) break
     expect(settled).toBe(true)
   })
+
+  it('aborts the signal of a lane before its inner iterable is closed, so its cleanup sees it', async () => {
+    const seen: boolean[] = []
+    const op = flatMapConcurrent(
+      async (n: number, context) =>
+        (async function* () {
+          try {
+            for (let i = 0; ; i++) yield n * 100 + i // never ends by itself
+          } finally {
+            seen.push(context.signal.aborted)
+          }
+        })(),
+      { concurrency: 2 },
+    )
+    for await (const _ of op([1, 2])) break
+    expect(seen).toEqual([true, true])
+  })
+
+  it('gives a signal read only after the consumer stopped already aborted, with an AbortError', async () => {
+    let kept: { readonly signal: AbortSignal } | undefined
+    const op = flatMapConcurrent(
+      async (n: number, context) => {
+        if (n === 1) kept = context
+        return (async function* () {
+          for (let i = 0; ; i++) yield n * 100 + i // never ends by itself
+        })()
+      },
+      { concurrency: 2 },
+    )
+    for await (const _ of op([0, 1])) break
+    expect(kept!.signal.aborted).toBe(true)
+    expect((kept!.signal.reason as Error).name).toBe('AbortError')
+  })
+
+  it('never aborts the signal of a lane that already finished, even when read late', async () => {
+    const contexts: Array<{ readonly signal: AbortSignal }> = []
+    const op = flatMapConcurrent(
+      async (n: number, context) => {
+        contexts.push(context)
+        return [n]
+      },
+      { concurrency: 1 },
+    )
+    const iterator = op([0, 1, 2])
+    expect(await iterator.next()).toEqual({ done: false, value: 0 })
+    expect(await iterator.next()).toEqual({ done: false, value: 1 })
+    await iterator.return!()
+    expect(contexts[0]!.signal.aborted).toBe(false)
+  })
 })
