@@ -6,7 +6,8 @@ import type { DecompressSettings } from './_response-init.js'
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, type RetrySettings } from './_retry.js'
 
 /**
- * Per-phase time limits, in ms; `false` disables one. `headers` and `body` limits below 5 s
+ * Per-phase time limits, in ms; `Infinity` disables one (`false` is still accepted for it, but
+ * deprecated: "no limit" is spelled `Infinity` across asyncwith). `headers` and `body` limits below 5 s
  * run on precise timers of the client's own; longer ones use undici's, which tick about once
  * a second and so may fire up to a second late.
  */
@@ -28,7 +29,7 @@ export interface TimeoutOptions {
   readonly body?: number | false
   /**
    * The whole call: every try, the waits between them, redirects, and reading the body.
-   * @defaultValue false
+   * @defaultValue Infinity
    */
   readonly total?: number | false
 }
@@ -122,7 +123,7 @@ export const DEFAULTS = {
 /** A duration in ms, or `false`/`Infinity` for none (resolved to `Infinity`). */
 function checkMs(name: string, value: unknown): number {
   if (value === false || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY
-  const message = `Expected \`${name}\` to be a positive number of milliseconds or false, got ${describeValue(value)}`
+  const message = `Expected \`${name}\` to be a positive number of milliseconds or Infinity, got ${describeValue(value)}`
   if (typeof value !== 'number') throw new TypeError(message)
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
   return value

@@ -64,7 +64,8 @@ export interface HttpClientOptions {
   /** Redirect handling; `false` returns 3xx responses instead of following them. */
   readonly redirect?: RedirectOptions | false
   /**
-   * Most decoded bytes a response body may have; `false` for no limit.
+   * Most decoded bytes a response body may have; `Infinity` for no limit (`false` is still
+   * accepted for it, but deprecated).
    * @defaultValue 64 MiB
    */
   readonly maxBodySize?: number | false
