@@ -33,30 +33,29 @@ export function checkOptions(name: string, value: unknown): void {
 
 /** A whole number of 0 or more; `Infinity` too unless `allowInfinity` is false. */
 export function checkCount(name: string, value: unknown, allowInfinity = true): number {
-  if (
-    typeof value === 'number' &&
-    value >= 0 &&
-    (Number.isInteger(value) || (allowInfinity && value === Number.POSITIVE_INFINITY))
-  ) {
-    return value
-  }
-  return fail(
-    name,
-    allowInfinity ? 'a non-negative integer or Infinity' : 'a non-negative integer',
-    value,
-  )
+  return checkWhole(name, value, 0, allowInfinity, 'a non-negative integer')
 }
 
 /** A whole number of 1 or more (a concurrency, a capacity); `Infinity` too unless `allowInfinity` is false. */
 export function checkLimit(name: string, value: unknown, allowInfinity = true): number {
+  return checkWhole(name, value, 1, allowInfinity, 'a positive integer')
+}
+
+function checkWhole(
+  name: string,
+  value: unknown,
+  min: number,
+  allowInfinity: boolean,
+  what: string,
+): number {
   if (
     typeof value === 'number' &&
-    value >= 1 &&
+    value >= min &&
     (Number.isInteger(value) || (allowInfinity && value === Number.POSITIVE_INFINITY))
   ) {
     return value
   }
-  return fail(name, allowInfinity ? 'a positive integer or Infinity' : 'a positive integer', value)
+  return fail(name, allowInfinity ? `${what} or Infinity` : what, value)
 }
 
 /** A number: finite, or any but `NaN` when `allowInfinity`. */

@@ -111,13 +111,15 @@ export function flatMapConcurrent<T, U>(
             }
             settleOp()
           },
-          (error: unknown) => {
-            lane.pending = false
-            lane.ended = true
-            fail(error)
-            settleOp()
-          },
+          (error: unknown) => failLane(lane, error),
         )
+      }
+
+      const failLane = (lane: Lane<U>, error: unknown): void => {
+        lane.pending = false
+        lane.ended = true
+        fail(error)
+        settleOp()
       }
 
       const startLane = (value: T): void => {
@@ -146,12 +148,7 @@ export function flatMapConcurrent<T, U>(
             }
             settleOp()
           },
-          (error: unknown) => {
-            lane.pending = false
-            lane.ended = true
-            fail(error)
-            settleOp()
-          },
+          (error: unknown) => failLane(lane, error),
         )
       }
 
