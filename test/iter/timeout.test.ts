@@ -77,6 +77,24 @@ describe('timeout()', () => {
     await outcome
   })
 
+  it('waits a limit longer than 2^31 - 1 ms in full instead of firing at once', async () => {
+    vi.useFakeTimers()
+    const limit = 2 ** 31 + 1000
+    const hang = deferred<IteratorResult<number>>()
+    const iterator = timeout<number>(limit)({
+      [Symbol.asyncIterator]: () => ({ next: () => hang.promise }),
+    })
+    let settled = false
+    const pending = iterator.next().finally(() => {
+      settled = true
+    })
+    const outcome = expect(pending).rejects.toMatchObject({ code: 'ASYNCWITH_TIMEOUT' })
+    await vi.advanceTimersByTimeAsync(2 ** 31)
+    expect(settled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1000)
+    await outcome
+  })
+
   it('does not count the time the consumer spends on a value', async () => {
     vi.useFakeTimers()
     const iterator = timeout<number>(50)(delayed([10, 10]))
