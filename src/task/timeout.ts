@@ -1,10 +1,9 @@
-import { checkMs, checkSignal } from '../_internal/check.js'
+import { checkSignal, checkTimeLimit } from '../_internal/check.js'
 import { describeValue } from '../_internal/describe-value.js'
 import { onAbort } from '../_internal/on-abort.js'
 import { asyncDisposeSymbol, disposeSymbol } from '../_internal/symbols.js'
 import { startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
-import type { AsyncContextManager, Failure } from '../context/index.js'
-import { TimeoutError } from '../context/index.js'
+import { type AsyncContextManager, type Failure, TimeoutError } from '../context/index.js'
 
 /** Options for {@link timeout} and {@link deadline}. */
 export interface TimeoutOptions {
@@ -168,7 +167,7 @@ export class TimeoutScope
  * }
  */
 export function timeout(ms: number, options?: TimeoutOptions): TimeoutScope {
-  if (ms !== Number.POSITIVE_INFINITY) checkMs('ms', ms)
+  checkTimeLimit('ms', ms)
   const signal = checkSignal('signal', options?.signal)
   return new TimeoutScope(Date.now() + ms, () => `Timed out after ${ms} ms`, signal)
 }

@@ -348,21 +348,33 @@ describe('timeout()', () => {
     [
       Number.NaN,
       RangeError,
-      'Expected `ms` to be a non-negative finite number, got `NaN` (number)',
+      'Expected `ms` to be a non-negative number of milliseconds or Infinity, got `NaN` (number)',
     ],
-    [-1, RangeError, 'Expected `ms` to be a non-negative finite number, got `-1` (number)'],
+    [
+      -1,
+      RangeError,
+      'Expected `ms` to be a non-negative number of milliseconds or Infinity, got `-1` (number)',
+    ],
     [
       Number.NEGATIVE_INFINITY,
       RangeError,
-      'Expected `ms` to be a non-negative finite number, got `-Infinity` (number)',
+      'Expected `ms` to be a non-negative number of milliseconds or Infinity, got `-Infinity` (number)',
     ],
-    ['5', TypeError, 'Expected `ms` to be a non-negative finite number, got `5` (string)'],
+    [
+      '5',
+      TypeError,
+      'Expected `ms` to be a non-negative number of milliseconds or Infinity, got `5` (string)',
+    ],
     [
       undefined,
       TypeError,
-      'Expected `ms` to be a non-negative finite number, got `undefined` (undefined)',
+      'Expected `ms` to be a non-negative number of milliseconds or Infinity, got `undefined` (undefined)',
     ],
-    [null, TypeError, 'Expected `ms` to be a non-negative finite number, got `null` (null)'],
+    [
+      null,
+      TypeError,
+      'Expected `ms` to be a non-negative number of milliseconds or Infinity, got `null` (null)',
+    ],
   ])('throws when ms is %s', (ms, type, message) => {
     expect(() => timeout(ms as number)).toThrow(type)
     expect(() => timeout(ms as number)).toThrow(message)
