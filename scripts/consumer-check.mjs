@@ -63,6 +63,8 @@ export function readmeSamples(text) {
 
 function writeReadmeSamples(dir) {
   const samples = readmeSamples(readFileSync(join(root, 'README.md'), 'utf8'))
+  // A broken extractor must not pass by checking nothing.
+  if (samples.length < 20) fail(`expected the README's 20+ ts samples, found ${samples.length}`)
   mkdirSync(join(dir, 'readme'), { recursive: true })
   cpSync(join(root, 'test/consumer/readme-fixtures.ts'), join(dir, 'readme/_fixtures.ts'))
   for (const sample of samples) {
@@ -84,7 +86,9 @@ function runNode(file, cwd) {
 rmSync(work, { recursive: true, force: true })
 mkdirSync(work, { recursive: true })
 console.log(`packing into ${work}`)
-const tarball = join(work, sh('npm', ['pack', '--silent', '--pack-destination', work], root).trim())
+// npm pack prints the tarball's name last (after anything the prepack build prints).
+const packed = sh('npm', ['pack', '--silent', '--pack-destination', work], root).trim()
+const tarball = join(work, packed.split('\n').at(-1) ?? '')
 
 for (const fixture of fixtures) {
   const dir = join(work, fixture.name)
