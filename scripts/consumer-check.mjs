@@ -26,7 +26,14 @@ const typescript = {
   7: 'typescript@^7.0.2',
 }
 const fixtures = [
-  { name: 'esm-node20', dir: 'esm', types: '@types/node@20', ts: ['7', '5.9', '5.2'], run: true },
+  {
+    name: 'esm-node20',
+    dir: 'esm',
+    types: '@types/node@20',
+    ts: ['7', '5.9', '5.2'],
+    run: true,
+    extra: ['tsconfig.strictest.json'],
+  },
   { name: 'esm-node22', dir: 'esm', types: '@types/node@22', ts: ['7', '5.2'], run: false },
   { name: 'cjs-node20', dir: 'cjs', types: '@types/node@20', ts: ['7', '5.2'], run: true },
   { name: 'core', dir: 'core', types: null, ts: ['7', '5.2'], run: true },
@@ -100,13 +107,15 @@ for (const fixture of fixtures) {
   sh('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', ...specs], dir)
 
   for (const version of fixture.ts) {
-    const tsc = join(dir, `node_modules/ts-${version}/bin/tsc`)
-    const result = spawnSync(process.execPath, [tsc, '-p', '.', '--noEmit'], {
-      cwd: dir,
-      encoding: 'utf8',
-    })
-    if (result.status === 0) console.log(`  ok   tsc ${version}: type-checks`)
-    else fail(`${fixture.name}: tsc ${version}\n${result.stdout}${result.stderr}`)
+    for (const project of ['tsconfig.json', ...(fixture.extra ?? [])]) {
+      const tsc = join(dir, `node_modules/ts-${version}/bin/tsc`)
+      const result = spawnSync(process.execPath, [tsc, '-p', project, '--noEmit'], {
+        cwd: dir,
+        encoding: 'utf8',
+      })
+      if (result.status === 0) console.log(`  ok   tsc ${version} -p ${project}: type-checks`)
+      else fail(`${fixture.name}: tsc ${version} -p ${project}\n${result.stdout}${result.stderr}`)
+    }
   }
   if (!fixture.run) continue
 

@@ -20,6 +20,7 @@ declare global {
     close(): Promise<void>
   }
   var urls: string[]
+  var itemsUrl: string
   var connect: (url: string) => Promise<Socket>
   var db: Db
   var openLedger: () => AsyncContextManager<Ledger, void>
@@ -63,6 +64,7 @@ async function* linesOf(text: string): AsyncGenerator<string> {
 }
 
 globalThis.urls = ['/one', '/two', '/three'].map((path) => `${base}${path}`)
+globalThis.itemsUrl = `${base}/items`
 globalThis.connect = async () => makeDb()
 globalThis.db = makeDb()
 globalThis.openLedger = () => {
