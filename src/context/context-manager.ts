@@ -7,15 +7,29 @@ export type ContextGeneratorFunction<A extends unknown[], T> = (
 ) => AsyncGenerator<T, unknown, undefined> | Generator<T, unknown, undefined>
 
 /**
- * The one-shot manager a {@link contextManager} factory returns. Its `exit` may return `true`
- * (the generator caught the error without rethrowing), so `withContext` types its result as
- * possibly `undefined`.
+ * The one-shot manager a {@link contextManager} factory returns. It is typed as not
+ * suppressing (`E` is `false`), so `withContext` types its result without `| undefined`: almost
+ * every generator manager lets the body's error through, and typeshed types Python's
+ * `@asynccontextmanager` the same way. For a generator that does catch the error without
+ * rethrowing, annotate the factory with `E = boolean` and the result gains `| undefined`.
+ *
+ * @example
+ * import { contextManager, type GeneratorContextManager, withContext } from 'asyncwith/context'
+ *
+ * const ignoring: () => GeneratorContextManager<void, boolean> = contextManager(async function* () {
+ *   try {
+ *     yield
+ *   } catch {} // suppresses
+ * })
+ * const result = await withContext(ignoring(), () => JSON.parse('{')) // unknown, here undefined
+ * console.log(result)
  */
-export interface GeneratorContextManager<T> extends AsyncContextManager<T, boolean> {}
+export interface GeneratorContextManager<T, E extends boolean = false>
+  extends AsyncContextManager<T, E> {}
 
 type _State = 'ready' | 'entered' | 'exited'
 
-class _GeneratorContextManager<T> implements GeneratorContextManager<T> {
+class _GeneratorContextManager<T> implements AsyncContextManager<T, boolean> {
   #generator: AsyncGenerator<T, unknown, undefined> | Generator<T, unknown, undefined>
   #state: _State = 'ready'
 
@@ -85,7 +99,8 @@ class _GeneratorContextManager<T> implements GeneratorContextManager<T> {
  * generator that does not yield, or yields twice. Plain `function*` generators work too.
  *
  * @param fn - A generator function yielding exactly once; its parameters become the factory's.
- * @returns A factory with the same parameters returning a {@link GeneratorContextManager}.
+ * @returns A factory with the same parameters returning a {@link GeneratorContextManager},
+ *   typed as not suppressing (see there for a generator that does).
  * @throws {TypeError} If `fn` is not a function.
  * @example
  * import { contextManager, withContext } from 'asyncwith/context'
@@ -117,6 +132,8 @@ export function contextManager<A extends unknown[], T>(
         'Expected `fn` to return a generator; use `async function*` or `function*`',
       )
     }
-    return new _GeneratorContextManager(generator)
+    const manager: GeneratorContextManager<T, boolean> = new _GeneratorContextManager(generator)
+    // Typed as not suppressing on purpose: see GeneratorContextManager.
+    return manager as GeneratorContextManager<T>
   }
 }

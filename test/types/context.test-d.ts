@@ -39,11 +39,32 @@ describe('withContext()', () => {
     expectTypeOf(withContext(literal, (n) => n)).toEqualTypeOf<Promise<number>>()
   })
 
-  it('types the result with undefined when exit can suppress', () => {
-    const tx = contextManager(async function* () {
-      yield 'tx'
+  it('types a generator manager as not suppressing, unless its factory is annotated', () => {
+    const connection = contextManager(async function* (url: string) {
+      try {
+        yield { url, rows: [1, 2] }
+      } finally {
+        // cleanup only: never suppresses
+      }
     })
-    expectTypeOf(withContext(tx(), (v) => v.length)).toEqualTypeOf<Promise<number | undefined>>()
+    expectTypeOf(withContext(connection('db://local'), (c) => c.rows)).toEqualTypeOf<
+      Promise<number[]>
+    >()
+    expectTypeOf(connection('x').exit()).toEqualTypeOf<Promise<false>>()
+
+    const ignoring: () => GeneratorContextManager<string, boolean> = contextManager(
+      async function* () {
+        try {
+          yield 'tx'
+        } catch {}
+      },
+    )
+    expectTypeOf(withContext(ignoring(), (v) => v.length)).toEqualTypeOf<
+      Promise<number | undefined>
+    >()
+  })
+
+  it('types the result with undefined when exit can suppress', () => {
     expectTypeOf(withContext(suppress(RangeError), () => 1)).toEqualTypeOf<
       Promise<number | undefined>
     >()
