@@ -33,14 +33,8 @@ export function checkMs(name: string, value: unknown): number {
   return value
 }
 
-/**
- * Calls `listener` once when `signal` aborts and returns a function that removes it. Every
- * primitive calls the remover when it settles, so no listener outlives the wait.
- */
-export function onAbort(signal: AbortSignal, listener: () => void): () => void {
-  signal.addEventListener('abort', listener, { once: true })
-  return () => signal.removeEventListener('abort', listener)
-}
+// Every wait shares one `abort` listener per signal (no MaxListenersExceededWarning).
+export { onAbort } from '../_internal/abort-fanout.js'
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; longer waits are chained.
 const MAX_TIMER_MS = 2_147_483_647

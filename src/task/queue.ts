@@ -1,3 +1,4 @@
+import { type WaiterLink, WaiterList } from '../_internal/waiter-list.js'
 import type { AsyncPipeline } from '../iter/index.js'
 import { checkSignal, describeValue, onAbort } from './_abort.js'
 import { ClosedError, WouldBlockError } from './errors.js'
@@ -51,9 +52,11 @@ export interface QueueStatistics {
  */
 export class Queue<T> implements AsyncIterable<T> {
   readonly #capacity: number
-  readonly #buffer = new _ItemBuffer<T>()
-  readonly #putters = new _WaiterList<_Putter<T>>()
-  readonly #getters = new _WaiterList<_Getter<T>>()
+  readonly #buffer = new _ItemBuffer<T | _HeldItem>()
+  readonly #putters = new WaiterList<_Putter<T>>()
+  readonly #getters = new WaiterList<_Getter<T>>()
+  /** Withdrawn {@link _HeldItem}s still in the buffer: they take no room and are skipped. */
+  #withdrawn = 0
   #closed = false
 
   /**
@@ -76,7 +79,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** Items in the buffer now, not counting those of waiting putters. */
   get size(): number {
-    return this.#buffer.length
+    return this.#buffer.length - this.#withdrawn
   }
 
   /** How many items the buffer holds before `put()` waits. */
@@ -102,7 +105,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   statistics(): QueueStatistics {
     return {
-      size: this.#buffer.length,
+      size: this.#buffer.length - this.#withdrawn,
       capacity: this.#capacity,
       closed: this.#closed,
       waitingPutters: this.#putters.length,
@@ -141,10 +144,20 @@ export class Queue<T> implements AsyncIterable<T> {
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.#closed) return Promise.reject(this.#closedForPut())
     if (this.#offer(item)) return Promise.resolve()
+    if (signal === undefined) {
+      return new Promise<void>((resolve, reject) => {
+        this.#putters.push({ item, held: undefined, accept: resolve, fail: reject })
+      })
+    }
+    // The item moves in, held, when room is made; if the signal aborted before this caller
+    // resumes, it is withdrawn unless a getter took it already (asyncio's
+    // test_cancelled_put_silence_value_error_exception).
+    const held = new _HeldItem(item)
     return new Promise<void>((resolve, reject) => {
       let remove: (() => void) | undefined
       const putter: _Putter<T> = {
         item,
+        held,
         accept: () => {
           remove?.()
           resolve()
@@ -162,6 +175,12 @@ export class Queue<T> implements AsyncIterable<T> {
           reject(signal.reason)
         })
       }
+    }).then(() => {
+      if (!signal.aborted || held.taken) return
+      held.withdrawn = true
+      this.#withdrawn++
+      this.#admitPutter()
+      throw signal.reason
     })
   }
 
@@ -219,7 +238,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.#hasItem()) return Promise.resolve(this.#take())
     if (this.#closed) return Promise.reject(this.#closedForGet())
-    return new Promise<T>((resolve, reject) => {
+    const waiting = new Promise<T>((resolve, reject) => {
       let remove: (() => void) | undefined
       const getter: _Getter<T> = {
         deliver: (item) => {
@@ -239,6 +258,15 @@ export class Queue<T> implements AsyncIterable<T> {
           reject(signal.reason)
         })
       }
+    })
+    if (signal === undefined) return waiting
+    // An item handed over can still meet an abort before the caller resumes: it goes back to
+    // the front (or to the next getter), never lost (asyncio's
+    // test_get_cancel_drop_many_pending_readers).
+    return waiting.then((item) => {
+      if (!signal.aborted) return item
+      this.#giveBack(item)
+      throw signal.reason
     })
   }
 
@@ -350,7 +378,7 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   #hasItem(): boolean {
-    return this.#buffer.length > 0 || this.#putters.length > 0
+    return this.#buffer.length > this.#withdrawn || this.#putters.length > 0
   }
 
   /** Places `item` without waiting if possible: straight to a getter, or in the buffer. */
@@ -360,7 +388,7 @@ export class Queue<T> implements AsyncIterable<T> {
       getter.deliver(item)
       return true
     }
-    if (this.#buffer.length < this.#capacity) {
+    if (this.#buffer.length - this.#withdrawn < this.#capacity) {
       this.#buffer.push(item)
       return true
     }
@@ -369,20 +397,41 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** Removes the oldest item; the caller checked {@link Queue.#hasItem}. */
   #take(): T {
-    if (this.#buffer.length === 0) {
-      // Only with capacity 0 can a putter wait while the buffer is empty: take its item.
-      const putter = this.#putters.shift()!
-      putter.accept()
-      return putter.item
+    while (this.#buffer.length > 0) {
+      const entry = this.#buffer.shift()
+      if (entry instanceof _HeldItem) {
+        if (entry.withdrawn) {
+          this.#withdrawn--
+          continue
+        }
+        entry.taken = true
+        this.#admitPutter()
+        return entry.item as T
+      }
+      this.#admitPutter()
+      return entry as T
     }
-    const item = this.#buffer.shift()
-    // Room was made: the oldest waiting putter's item moves in and that putter resolves.
+    // Only with capacity 0 can a putter wait while the buffer is empty: take its item.
+    const putter = this.#putters.shift()!
+    if (putter.held !== undefined) putter.held.taken = true
+    putter.accept()
+    return putter.item
+  }
+
+  /** Room was made: the oldest waiting putter's item moves in and that putter resolves. */
+  #admitPutter(): void {
+    if (this.#buffer.length - this.#withdrawn >= this.#capacity) return
     const putter = this.#putters.shift()
-    if (putter !== undefined) {
-      this.#buffer.push(putter.item)
-      putter.accept()
-    }
-    return item
+    if (putter === undefined) return
+    this.#buffer.push(putter.held ?? putter.item)
+    putter.accept()
+  }
+
+  /** Returns an item an aborted getter was handed: to the next getter, or to the front. */
+  #giveBack(item: T): void {
+    const getter = this.#getters.shift()
+    if (getter !== undefined) getter.deliver(item)
+    else this.#buffer.unshift(item)
   }
 
   #closedForPut(): ClosedError {
@@ -394,57 +443,28 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 }
 
-interface _Link<N> {
-  prev?: N | undefined
-  next?: N | undefined
-  linked?: boolean
+/**
+ * The item of a `put()` with a signal, in the buffer until taken. The put can still be
+ * aborted until its caller resumes: then, if no getter took it, it is withdrawn.
+ */
+class _HeldItem {
+  taken = false
+  withdrawn = false
+  constructor(readonly item: unknown) {}
 }
 
-interface _Putter<T> extends _Link<_Putter<T>> {
+interface _Putter<T> extends WaiterLink<_Putter<T>> {
   readonly item: T
+  /** Set for a put with a signal: what goes in the buffer, so it can be withdrawn. */
+  readonly held: _HeldItem | undefined
   accept(): void
   fail(error: ClosedError): void
 }
 
-interface _Getter<T> extends _Link<_Getter<T>> {
+interface _Getter<T> extends WaiterLink<_Getter<T>> {
   deliver(item: T): void
   /** The queue closed with nothing left for this getter. */
   end(): void
-}
-
-/** A doubly linked FIFO of waiters: O(1) push, shift and removal from the middle (abort). */
-class _WaiterList<N extends _Link<N>> {
-  #head: N | undefined
-  #tail: N | undefined
-  length = 0
-
-  push(node: N): void {
-    node.prev = this.#tail
-    node.next = undefined
-    node.linked = true
-    if (this.#tail === undefined) this.#head = node
-    else this.#tail.next = node
-    this.#tail = node
-    this.length++
-  }
-
-  shift(): N | undefined {
-    const node = this.#head
-    if (node !== undefined) this.remove(node)
-    return node
-  }
-
-  remove(node: N): void {
-    if (!node.linked) return
-    if (node.prev === undefined) this.#head = node.next
-    else node.prev.next = node.next
-    if (node.next === undefined) this.#tail = node.prev
-    else node.next.prev = node.prev
-    node.prev = undefined
-    node.next = undefined
-    node.linked = false
-    this.length--
-  }
 }
 
 /** An array used as a FIFO: reads advance a head index, compacted now and then. */
@@ -458,6 +478,12 @@ class _ItemBuffer<T> {
 
   push(item: T): void {
     this.#items.push(item)
+  }
+
+  /** Puts `item` back in front (rare: an aborted getter's item), O(1) after a shift. */
+  unshift(item: T): void {
+    if (this.#head > 0) this.#items[--this.#head] = item
+    else this.#items.unshift(item)
   }
 
   shift(): T {

@@ -1,3 +1,4 @@
+import { type WaiterLink, WaiterList } from '../_internal/waiter-list.js'
 import {
   checkSignal,
   describeValue,
@@ -51,12 +52,10 @@ export interface RateLimiterStatistics {
   readonly waiting: number
 }
 
-interface _Waiter {
-  prev: _Waiter | undefined
-  next: _Waiter | undefined
+interface _Waiter extends WaiterLink<_Waiter> {
   readonly cost: number
   readonly resolve: () => void
-  readonly removeListener: (() => void) | undefined
+  removeListener: (() => void) | undefined
 }
 
 /** Float slack, in tokens, so rounding never costs an extra timer turn. */
@@ -92,9 +91,7 @@ export class RateLimiter {
   /** Tokens at time `#stamp`. */
   #tokens: number
   #stamp: number
-  #waiting = 0
-  #head: _Waiter | undefined = undefined
-  #tail: _Waiter | undefined = undefined
+  readonly #waiters = new WaiterList<_Waiter>()
   #timer: TimerHandle | undefined = undefined
   readonly #onTimer = (): void => {
     this.#timer = undefined
@@ -143,7 +140,7 @@ export class RateLimiter {
       per: this.#per,
       burst: this.#burst,
       tokens: this.#tokens,
-      waiting: this.#waiting,
+      waiting: this.#waiters.length,
     }
   }
 
@@ -174,40 +171,43 @@ export class RateLimiter {
     const signal = options === undefined ? undefined : checkSignal(options.signal)
     const cost = this.#checkCost(options?.cost)
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.#head === undefined) {
+    if (this.#waiters.length === 0) {
       this.#advance(now())
       if (this.#tokens + EPSILON >= cost) {
         this.#tokens -= cost
         return Promise.resolve()
       }
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: _Waiter = {
-        prev: this.#tail,
-        next: undefined,
-        cost,
-        resolve,
-        removeListener:
-          signal === undefined
-            ? undefined
-            : onAbort(signal, () => {
-                const wasHead = waiter === this.#head
-                this.#unlink(waiter)
-                reject(signal.reason)
-                if (wasHead) {
-                  // The timer was for this waiter; the next one may be ready already.
-                  stopTimer(this.#timer)
-                  this.#timer = undefined
-                  this.#pump()
-                }
-              }),
+    const waiting = new Promise<void>((resolve, reject) => {
+      const waiter: _Waiter = { cost, resolve, removeListener: undefined }
+      this.#waiters.push(waiter)
+      if (signal !== undefined) {
+        waiter.removeListener = onAbort(signal, () => {
+          const wasHead = waiter === this.#waiters.head
+          this.#waiters.remove(waiter)
+          reject(signal.reason)
+          if (wasHead) this.#restart()
+        })
       }
-      if (this.#tail === undefined) this.#head = waiter
-      else this.#tail.next = waiter
-      this.#tail = waiter
-      this.#waiting++
-      if (waiter === this.#head) this.#schedule(now())
+      if (waiter === this.#waiters.head) this.#schedule(now())
     })
+    if (signal === undefined) return waiting
+    // Tokens handed over can still meet an abort before the caller resumes: they go back to
+    // the bucket, as a Semaphore permit goes to the next waiter.
+    return waiting.then(() => {
+      if (!signal.aborted) return
+      this.#advance(now())
+      this.#tokens = Math.min(this.#burst, this.#tokens + cost)
+      this.#restart()
+      throw signal.reason
+    })
+  }
+
+  /** The head changed or tokens came back: re-time the one timer from now. */
+  #restart(): void {
+    stopTimer(this.#timer)
+    this.#timer = undefined
+    this.#pump()
   }
 
   /**
@@ -231,7 +231,7 @@ export class RateLimiter {
    */
   takeNowait(cost = 1): void {
     this.#checkCost(cost)
-    if (this.#head === undefined) {
+    if (this.#waiters.length === 0) {
       this.#advance(now())
       if (this.#tokens + EPSILON >= cost) {
         this.#tokens -= cost
@@ -261,7 +261,7 @@ export class RateLimiter {
    */
   #advance(t: number): void {
     const perToken = this.#per / this.#rate
-    let waiter = this.#head
+    let waiter = this.#waiters.head
     while (waiter !== undefined) {
       const missing = waiter.cost - this.#tokens
       if (missing > EPSILON) {
@@ -271,10 +271,10 @@ export class RateLimiter {
         this.#tokens = waiter.cost
       }
       this.#tokens -= waiter.cost
-      this.#unlink(waiter)
+      this.#waiters.remove(waiter)
       waiter.removeListener?.()
       waiter.resolve()
-      waiter = this.#head
+      waiter = this.#waiters.head
     }
     if (t > this.#stamp) {
       this.#tokens = Math.min(
@@ -294,21 +294,11 @@ export class RateLimiter {
 
   /** Starts the one timer, for the head waiter, unless it runs already or no one waits. */
   #schedule(t: number): void {
-    const waiter = this.#head
+    const waiter = this.#waiters.head
     if (waiter === undefined || this.#timer !== undefined) return
     const missing = Math.max(0, waiter.cost - this.#tokens)
     const ms = Math.max(0, Math.ceil((missing * this.#per) / this.#rate - (t - this.#stamp)))
     this.#timer = startTimer(this.#onTimer, ms)
-  }
-
-  #unlink(waiter: _Waiter): void {
-    if (waiter.prev === undefined) this.#head = waiter.next
-    else waiter.prev.next = waiter.next
-    if (waiter.next === undefined) this.#tail = waiter.prev
-    else waiter.next.prev = waiter.prev
-    waiter.prev = undefined
-    waiter.next = undefined
-    this.#waiting--
   }
 }
 
