@@ -109,7 +109,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
   }
 
   /**
-   * The signal every task receives. It aborts on the first failure, or when the outer signal
+   * The group's signal; every task's signal follows it. It aborts on the first failure, or when the outer signal
    * aborts; the body can watch it too.
    */
   get signal(): AbortSignal {
@@ -125,7 +125,8 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
    * aborted, `fn` is not called: the task is cancelled before it starts (it rejects with
    * `signal.reason`, which is not a failure).
    *
-   * @param fn - The work; receives the group's `AbortSignal`.
+   * @param fn - The work; receives an `AbortSignal` that aborts with the group's, or alone
+   *   through {@link Task.cancel}.
    * @param options - `name` for the task.
    * @returns The task, awaitable for its result.
    * @throws {@link ClosedError} If the group has already finished.
@@ -160,6 +161,9 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
       this.#cancelled = true
       return new Task(handled(Promise.reject(signal.reason)), name)
     }
+    // A function that declares a parameter gets a signal of its own, so `task.cancel()` can
+    // stop it alone; the others share the group's (an AbortController per task is costly).
+    if (fn.length > 0) return this.#spawnCancellable(fn, name, signal)
     let result: T | PromiseLike<T>
     try {
       result = fn(signal)
@@ -174,6 +178,50 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
     this.#running++
     promise.then(this.#settled, this.#failed)
     return new Task(promise, name)
+  }
+
+  #spawnCancellable<T>(
+    fn: (signal: AbortSignal) => T | PromiseLike<T>,
+    name: string | undefined,
+    groupSignal: AbortSignal,
+  ): Task<Awaited<T>> {
+    const controller = new AbortController()
+    const own = controller.signal
+    const unlink = onAbort(groupSignal, () => controller.abort(groupSignal.reason))
+    // Stopped by its own cancel(), not by the group: neither a failure nor the group's abort.
+    const cancelledAlone = (error: unknown): boolean =>
+      own.aborted &&
+      !(groupSignal.aborted && own.reason === groupSignal.reason) &&
+      (error === own.reason ||
+        (error instanceof Error && error.name === 'AbortError' && error.cause === own.reason))
+    let result: T | PromiseLike<T>
+    try {
+      result = fn(own)
+    } catch (error) {
+      unlink()
+      if (!cancelledAlone(error)) this.#record(error)
+      return new Task(handled(Promise.reject(error)), name, controller)
+    }
+    if (!isThenable(result)) {
+      unlink()
+      return new Task(Promise.resolve(result as Awaited<T>), name, controller)
+    }
+    const promise = (result instanceof Promise ? result : Promise.resolve(result)) as Promise<
+      Awaited<T>
+    >
+    this.#running++
+    promise.then(
+      () => {
+        unlink()
+        this.#settled()
+      },
+      (error: unknown) => {
+        unlink()
+        if (cancelledAlone(error)) this.#settled()
+        else this.#failed(error)
+      },
+    )
+    return new Task(promise, name, controller)
   }
 
   /**
