@@ -107,7 +107,7 @@ export function contextManager<A extends unknown[], T>(
       `Expected \`fn\` to be a generator function, got \`${String(fn)}\` (${typeof fn})`,
     )
   }
-  return function (this: unknown, ...args: A): GeneratorContextManager<T> {
+  const factory = function (this: unknown, ...args: A): GeneratorContextManager<T> {
     const generator = fn.apply(this, args)
     if (
       generator === null ||
@@ -120,4 +120,9 @@ export function contextManager<A extends unknown[], T>(
     }
     return new _GeneratorContextManager(generator)
   }
+  // As functools.wraps does: the factory keeps the generator function's name and arity, so
+  // stack traces and logs name it.
+  Object.defineProperty(factory, 'name', { value: fn.name, configurable: true })
+  Object.defineProperty(factory, 'length', { value: fn.length, configurable: true })
+  return factory
 }

@@ -18,6 +18,19 @@ function logged(log: CallLog) {
 }
 
 describe('contextManager()', () => {
+  it('keeps the name and arity of the generator function, as functools.wraps does', () => {
+    // CPython test_contextmanager_attribs
+    const openTag = contextManager(async function* openTag(name: string, _depth: number) {
+      yield name
+    })
+    expect(openTag.name).toBe('openTag')
+    expect(openTag.length).toBe(2)
+    const arrow = contextManager(async function* () {
+      yield 1
+    })
+    expect(arrow.name).toBe('')
+  })
+
   it('runs setup, then the body, then teardown', async () => {
     const log: CallLog = []
     await withContext(logged(log)('a'), () => {
