@@ -7,7 +7,12 @@ import { ClosedError, WouldBlockError } from './errors.js'
 export interface QueueWaitOptions {
   /**
    * Stops the wait: the call rejects with `signal.reason` and leaves the queue as if it had
-   * never been made (a put's item is not added, a get takes nothing).
+   * never been made (a put's item is not added, a get takes nothing). As with
+   * `Semaphore.acquire`, this holds until the caller resumes: an item handed to a getter whose
+   * signal then aborts goes back to the front of the queue (or to the next getter), and a
+   * waiting put's item that moved in is withdrawn, unless a getter has already taken it
+   * (with capacity 0 a get takes it at once); then the put resolves, as the item was
+   * delivered.
    * @defaultValue `undefined` (wait as long as it takes)
    */
   readonly signal?: AbortSignal

@@ -31,7 +31,8 @@ export interface RateLimiterOptions {
 export interface TakeOptions {
   /**
    * Stops the wait: the promise rejects with `signal.reason`, unchanged, and no token is
-   * taken.
+   * taken; tokens handed over just before the abort, while the caller had not resumed yet,
+   * go back to the bucket.
    */
   readonly signal?: AbortSignal
   /**

@@ -7,7 +7,9 @@ import { WouldBlockError } from './errors.js'
 export interface AcquireOptions {
   /**
    * Stops the wait for a permit: the promise rejects with `signal.reason`, unchanged, and no
-   * permit is taken. Once a permit is held, the signal no longer affects it.
+   * permit is taken. That holds even when a permit was handed over and the signal aborted
+   * before the caller resumed: the permit goes to the next waiter (asyncio's
+   * `test_acquire_no_hang`). Once the caller holds a permit, the signal no longer affects it.
    */
   readonly signal?: AbortSignal
 }

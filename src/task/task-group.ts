@@ -42,7 +42,7 @@ const STATE_NAMES = ['open', 'closing', 'closed'] as const
  * - Leaving the group waits until every task has settled, including tasks that tasks
  *   spawned while the group was leaving.
  * - The first failure (a task's or the body's) aborts {@link TaskGroup.signal}, which every
- *   task received; the group then waits for all of them to settle and throws a
+ *   task's signal follows; the group then waits for all of them to settle and throws a
  *   {@link TaskGroupError} (an `AggregateError`, even for one failure) holding every failure
  *   exactly once: the body's error first, then the tasks' in the order they failed. A task
  *   that merely stopped because the group aborted it (it threw `signal.reason`) is not a
@@ -51,6 +51,8 @@ const STATE_NAMES = ['open', 'closing', 'closed'] as const
  *   if that abort stopped any work, leaving throws its reason unchanged, so the enclosing
  *   scope can recognise it.
  * - A task's rejection is never an unhandled rejection: the group reports it.
+ * - {@link Task.cancel} stops one task alone (asyncio's `Task.cancel()`); a task that stops
+ *   because of it is not a failure.
  *
  * JavaScript cannot interrupt a running function, so cancellation is cooperative: pass the
  * signal to whatever the task awaits (`fetch`, {@link sleep}, `Semaphore.acquire`).

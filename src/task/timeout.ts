@@ -16,7 +16,10 @@ import { AlreadyEnteredError } from './errors.js'
 export interface TimeoutOptions {
   /**
    * An outer signal, such as an enclosing scope's: when it aborts, this scope's signal aborts
-   * with the same reason, and leaving the scope lets that reason through unchanged.
+   * with the same reason, and leaving the scope lets that reason through unchanged. An outer
+   * scope's `TimeoutError` arrives as a cancellation instead: a DOMException named
+   * `AbortError` whose `cause` is that `TimeoutError`, so code in here cannot mistake it for
+   * this scope's own timeout; the outer scope turns it back into its `TimeoutError`.
    */
   readonly signal?: AbortSignal
 }
@@ -27,6 +30,13 @@ export interface TimeoutOptions {
  * {@link TimeoutError}, and leaving the scope turns the abort it caused into that
  * `TimeoutError`. Any other error (including an outer signal's reason) goes through
  * unchanged, and a body that finishes in time leaves no timer behind.
+ *
+ * Nested scopes behave as asyncio's and trio's: only the scope whose own deadline passed
+ * raises `TimeoutError`. Inside an inner scope, an outer scope's expiry is a cancellation
+ * (an `AbortError` whose `cause` is the outer `TimeoutError`), which a `catch` for
+ * `TimeoutError` does not match; when both share one deadline, both are `expired` and only
+ * the outer one raises. A scope is single-use: entering it again, while it is active or
+ * after it finished, throws {@link AlreadyEnteredError}.
  *
  * It is an `AsyncContextManager` whose value is the scope itself (for `withContext`) and is
  * also `Disposable`/`AsyncDisposable` (for `using`). The clock starts when the scope is
@@ -62,7 +72,10 @@ export class TimeoutScope
     this.#arm()
   }
 
-  /** Aborts when the deadline passes (reason: a `TimeoutError`) or the outer signal aborts. */
+  /**
+   * Aborts when the deadline passes (reason: a `TimeoutError`) or the outer signal aborts
+   * (its reason; an outer `TimeoutError` arrives as an `AbortError` with it as `cause`).
+   */
   get signal(): AbortSignal {
     return this.#controller.signal
   }
