@@ -34,8 +34,8 @@ export function isClosedError(value: unknown): value is ClosedError {
 
 /**
  * Thrown when a single-use scope is entered a second time: a {@link TimeoutScope} that is
- * active (entered and not left) or has finished. As in asyncio, a scope is made for one
- * block; create a new one with `timeout()` or `deadline()` for each.
+ * active (entered and not left) or has finished, or a {@link TaskGroup} entered twice. As in
+ * asyncio, a scope is made for one block; create a new one for each.
  *
  * Match on `code` (`'ASYNCWITH_ALREADY_ENTERED'`) or with {@link isAlreadyEnteredError}.
  *

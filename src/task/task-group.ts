@@ -1,7 +1,7 @@
 import type { AsyncContextManager, Failure } from '../context/index.js'
 import { checkSignal, describeValue, onAbort } from './_abort.js'
 import { asyncDisposeSymbol } from './_symbols.js'
-import { ClosedError, TaskGroupError } from './errors.js'
+import { AlreadyEnteredError, ClosedError, TaskGroupError } from './errors.js'
 import { Task } from './task.js'
 
 /** Options for {@link TaskGroup}. */
@@ -230,13 +230,15 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
    * Enters the group (for `withContext`); gives the group itself.
    *
    * @throws {@link ClosedError} If the group has already finished.
-   * @throws {Error} If the group was already entered.
+   * @throws {@link AlreadyEnteredError} If the group was already entered.
    */
   async enter(): Promise<TaskGroup> {
     if (this.#state === CLOSED)
       throw new ClosedError('TaskGroup has already finished; create a new one')
     if (this.#entered)
-      throw new Error('TaskGroup has already been entered; create a new one for each block')
+      throw new AlreadyEnteredError(
+        'TaskGroup has already been entered; create a new one for each block',
+      )
     this.#entered = true
     return this
   }

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isSuppressedError, withContext } from '../../src/context/index.js'
-import { isClosedError, isTaskGroupError, TaskGroupError } from '../../src/task/errors.js'
+import {
+  AlreadyEnteredError,
+  isClosedError,
+  isTaskGroupError,
+  TaskGroupError,
+} from '../../src/task/errors.js'
 import { isTimeoutError, TimeoutError, timeout } from '../../src/task/index.js'
 import { sleep } from '../../src/task/sleep.js'
 import { Task } from '../../src/task/task.js'
@@ -482,6 +487,7 @@ describe('TaskGroup', () => {
     const group = new TaskGroup()
     await withContext(group, async () => {
       await expect(group.enter()).rejects.toThrow('TaskGroup has already been entered')
+      await expect(group.enter()).rejects.toBeInstanceOf(AlreadyEnteredError)
     })
     await expect(group.enter()).rejects.toSatisfy(isClosedError)
     await expect(withContext(group, () => {})).rejects.toSatisfy(isClosedError)
