@@ -120,8 +120,9 @@ export function contextManager<A extends unknown[], T>(
     }
     return new _GeneratorContextManager(generator)
   }
-  // As functools.wraps does: the factory keeps the generator function's name and arity, so
-  // stack traces and logs name it.
+  // As functools.wraps does: the factory keeps the generator function's name, arity and own
+  // properties, so stack traces and logs name it and decorations survive.
+  Object.assign(factory, fn)
   Object.defineProperty(factory, 'name', { value: fn.name, configurable: true })
   Object.defineProperty(factory, 'length', { value: fn.length, configurable: true })
   return factory

@@ -18,13 +18,18 @@ function logged(log: CallLog) {
 }
 
 describe('contextManager()', () => {
-  it('keeps the name and arity of the generator function, as functools.wraps does', () => {
+  it('keeps the name, arity and own properties of the generator function, as functools.wraps does', () => {
     // CPython test_contextmanager_attribs
-    const openTag = contextManager(async function* openTag(name: string, _depth: number) {
-      yield name
-    })
+    const generator = Object.assign(
+      async function* openTag(name: string, _depth: number) {
+        yield name
+      },
+      { foo: 'bar' },
+    )
+    const openTag = contextManager(generator)
     expect(openTag.name).toBe('openTag')
     expect(openTag.length).toBe(2)
+    expect((openTag as unknown as { foo: string }).foo).toBe('bar')
     const arrow = contextManager(async function* () {
       yield 1
     })

@@ -186,7 +186,12 @@ function isConstructor(value: unknown): boolean {
 }
 
 /** Runs one vendored file; resolves once its `asyncTest` body (if any) has finished. */
-async function runFile(source: string, strict: boolean): Promise<void> {
+async function runFile(
+  source: string,
+  strict: boolean,
+  Stack: unknown = AsyncExitStack,
+  ErrorClass: unknown = SuppressedError,
+): Promise<void> {
   const pending: Promise<unknown>[] = []
   const asyncTest = (body: () => Promise<unknown>) => {
     pending.push(Promise.resolve().then(body))
@@ -204,8 +209,8 @@ async function runFile(source: string, strict: boolean): Promise<void> {
   const run = new Function(...names, `${strict ? "'use strict';\n" : ''}${source}`)
   run.call(
     undefined,
-    AsyncExitStack,
-    SuppressedError,
+    Stack,
+    ErrorClass,
     makeAssert(),
     verifyProperty,
     isConstructor,
@@ -226,6 +231,35 @@ function listFiles(dir: string): string[] {
 }
 
 const files = listFiles(root).map((path) => relative(root, path).split('\\').join('/'))
+
+describe('the test262 harness', () => {
+  // A harness whose checks cannot fail would make every file "pass": each probe below is a
+  // file that a wrong implementation must fail.
+  const read = (file: string) => readFileSync(join(root, file), 'utf8')
+
+  it('fails explicit-await-skipped-when-empty.js for a stack that always awaits', async () => {
+    class AlwaysAwaits extends AsyncExitStack {
+      override async disposeAsync(): Promise<void> {
+        await null
+        return super.disposeAsync()
+      }
+    }
+    const file = 'AsyncDisposableStack/prototype/disposeAsync/explicit-await-skipped-when-empty.js'
+    await expect(runFile(read(file), false, AlwaysAwaits)).rejects.toThrow(Test262Error)
+  })
+
+  it('fails newtarget-prototype-is-not-object.js for a plain class', async () => {
+    class Plain {}
+    const file = 'AsyncDisposableStack/newtarget-prototype-is-not-object.js'
+    await expect(runFile(read(file), true, Plain)).rejects.toThrow(Test262Error)
+  })
+
+  it('fails prototype/prop-desc.js for an error whose prototype is writable', async () => {
+    function Loose(this: unknown) {}
+    const file = 'SuppressedError/prototype/prop-desc.js'
+    await expect(runFile(read(file), false, undefined, Loose)).rejects.toThrow(Test262Error)
+  })
+})
 
 describe('test262 built-ins/AsyncDisposableStack and built-ins/SuppressedError', () => {
   it('has the vendored files (126, of which 6 are skipped for identity or realms)', () => {
