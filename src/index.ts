@@ -82,10 +82,12 @@ export {
 } from './iter/index.js'
 export {
   type AcquireOptions,
+  AlreadyEnteredError,
   type AsCompletedOptions,
   asCompleted,
   ClosedError,
   deadline,
+  isAlreadyEnteredError,
   isClosedError,
   isTaskGroupError,
   isWouldBlockError,

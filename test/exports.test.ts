@@ -53,6 +53,7 @@ describe('asyncwith/iter', () => {
 })
 
 const taskNames = [
+  'AlreadyEnteredError',
   'ClosedError',
   'Queue',
   'RateLimiter',
@@ -65,6 +66,7 @@ const taskNames = [
   'WouldBlockError',
   'asCompleted',
   'deadline',
+  'isAlreadyEnteredError',
   'isClosedError',
   'isTaskGroupError',
   'isTimeoutError',

@@ -42,8 +42,14 @@ export function _disposeMethodOf(value: unknown): (() => unknown) | undefined {
   const syncMethod: unknown = (value as Record<symbol, unknown>)[disposeSymbol]
   if (syncMethod !== undefined && syncMethod !== null) {
     if (typeof syncMethod !== 'function') return undefined
+    // As TC39's async wrapper of a sync method: a throw becomes a rejection, which is awaited.
     return () => {
-      syncMethod.call(value)
+      try {
+        syncMethod.call(value)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return undefined
     }
   }
   return undefined

@@ -2,7 +2,6 @@ import { checkFunction } from '../_internal/check.js'
 import { describeValue } from '../_internal/describe-value.js'
 import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import {
-  _disposalExit,
   _disposeMethodOf,
   type _Enterable,
   type _Exit,
@@ -11,6 +10,7 @@ import {
   _managerExit,
 } from './_entered.js'
 import type { AsyncContextManager, Failure } from './async-context-manager.js'
+import { SuppressedError } from './suppressed-error.js'
 
 /**
  * An exit-style callback for {@link AsyncExitStack.push}: it sees the error in flight
@@ -44,8 +44,19 @@ export type ExitCallback = (failure?: Failure) => boolean | void | PromiseLike<b
 export class AsyncExitStack
   implements AsyncContextManager<AsyncExitStack, boolean>, AsyncDisposable
 {
-  #exits: _Exit[] = []
+  #exits: _Entry[] = []
   #disposed = false
+
+  constructor() {
+    // TC39's GetPrototypeFromConstructor falls back to the stack's own prototype when
+    // NewTarget's `prototype` is not an object; class syntax alone would pick Object.prototype.
+    if (new.target !== undefined && Object.getPrototypeOf(this) === Object.prototype) {
+      const proto: unknown = new.target.prototype
+      if ((typeof proto !== 'object' && typeof proto !== 'function') || proto === null) {
+        Object.setPrototypeOf(this, AsyncExitStack.prototype)
+      }
+    }
+  }
 
   /** `true` once the stack has been disposed, exited or moved from. */
   get disposed(): boolean {
@@ -68,14 +79,18 @@ export class AsyncExitStack
    */
   use<T extends AsyncDisposable | Disposable | null | undefined>(value: T): T {
     this.#assertUsable()
-    if (value === null || value === undefined) return value
+    // TC39 keeps an entry without a method for `null`/`undefined`: disposal then awaits once.
+    if (value === null || value === undefined) {
+      this.#exits.push({ dispose: undefined })
+      return value
+    }
     const dispose = _disposeMethodOf(value)
     if (dispose === undefined) {
       throw new TypeError(
         `Expected \`value\` to be an AsyncDisposable, a Disposable, null or undefined, got ${describeValue(value)}`,
       )
     }
-    this.#exits.push(_disposalExit(dispose))
+    this.#exits.push({ dispose })
     return value
   }
 
@@ -96,7 +111,7 @@ export class AsyncExitStack
   adopt<T>(value: T, onDisposeAsync: (value: T) => PromiseLike<void> | void): T {
     this.#assertUsable()
     checkFunction('onDisposeAsync', onDisposeAsync)
-    this.#exits.push(_disposalExit(() => onDisposeAsync(value)))
+    this.#exits.push({ dispose: () => onDisposeAsync(value) })
     return value
   }
 
@@ -115,7 +130,7 @@ export class AsyncExitStack
   defer(onDisposeAsync: () => PromiseLike<void> | void): void {
     this.#assertUsable()
     checkFunction('onDisposeAsync', onDisposeAsync)
-    this.#exits.push(_disposalExit(() => onDisposeAsync()))
+    this.#exits.push({ dispose: () => onDisposeAsync() })
   }
 
   /**
@@ -157,10 +172,17 @@ export class AsyncExitStack
    * stack.defer(() => console.log('done'))
    * await stack.disposeAsync() // done
    */
-  async disposeAsync(): Promise<void> {
-    if (this.#disposed) return
-    const pending = await this.#unwind(undefined)
-    if (pending !== undefined) throw pending.error
+  disposeAsync(): Promise<void> {
+    // Not `async`: the promise of an empty stack settles without an extra turn, as in TC39.
+    if (typeof this !== 'object' || this === null || !(#exits in this)) {
+      return Promise.reject(
+        new TypeError(
+          `Expected \`this\` to be an AsyncExitStack, got ${describeValue(this as unknown)}`,
+        ),
+      )
+    }
+    if (this.#disposed) return Promise.resolve()
+    return this.#unwind(undefined, true) as Promise<unknown> as Promise<void>
   }
 
   /**
@@ -242,7 +264,7 @@ export class AsyncExitStack
    */
   async exit(failure?: Failure): Promise<boolean> {
     if (this.#disposed) return false
-    const pending = await this.#unwind(failure)
+    const pending = await this.#unwind(failure, false)
     if (pending === undefined) return failure !== undefined
     if (failure !== undefined && pending.error === failure.error) return false
     throw pending.error
@@ -252,19 +274,47 @@ export class AsyncExitStack
     return 'AsyncExitStack'
   }
 
-  async #unwind(failure: Failure | undefined): Promise<Failure | undefined> {
+  /**
+   * TC39's DisposeResources, with exit-style entries added. Disposal-style entries await
+   * exactly where the spec does: each call that returned, and once at the end if only
+   * `null`/`undefined` entries asked for an await, so outside jobs interleave as with the
+   * native stack. With `rethrow`, the error left over is thrown instead of returned.
+   */
+  async #unwind(failure: Failure | undefined, rethrow: boolean): Promise<Failure | undefined> {
     this.#disposed = true
-    const exits = this.#exits
+    const entries = this.#exits
     this.#exits = []
     let pending = failure
-    for (let i = exits.length - 1; i >= 0; i--) {
+    let needsAwait = false
+    let hasAwaited = false
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i]!
+      if (typeof entry === 'function') {
+        hasAwaited = true
+        try {
+          if (await entry(pending)) pending = undefined
+        } catch (error) {
+          pending = { error }
+        }
+        continue
+      }
+      if (entry.dispose === undefined) {
+        needsAwait = true
+        continue
+      }
       try {
-        if (await exits[i]!(pending)) pending = undefined
+        const result = entry.dispose()
+        hasAwaited = true
+        await result
       } catch (error) {
-        pending = { error }
+        pending = {
+          error: pending === undefined ? error : new SuppressedError(error, pending.error),
+        }
       }
     }
-    return pending
+    if (needsAwait && !hasAwaited) await undefined
+    if (rethrow && pending !== undefined) throw pending.error
+    return rethrow ? undefined : pending
   }
 
   #assertUsable(): void {
@@ -287,3 +337,9 @@ Object.defineProperty(AsyncExitStack.prototype, asyncDisposeSymbol, {
   writable: true,
   configurable: true,
 })
+
+/**
+ * A disposal-style entry (`use`, `adopt`, `defer`; no method for `null`/`undefined`), or an
+ * exit-style one (`enterContext`, `push`) that sees and may suppress the error in flight.
+ */
+type _Entry = { readonly dispose: (() => unknown) | undefined } | _Exit

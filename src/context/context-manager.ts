@@ -121,7 +121,7 @@ export function contextManager<A extends unknown[], T>(
   if (typeof fn !== 'function') {
     throw new TypeError(`Expected \`fn\` to be a generator function, got ${describeValue(fn)}`)
   }
-  return function (this: unknown, ...args: A): GeneratorContextManager<T> {
+  const factory = function (this: unknown, ...args: A): GeneratorContextManager<T> {
     const generator = fn.apply(this, args)
     if (
       generator === null ||
@@ -136,4 +136,10 @@ export function contextManager<A extends unknown[], T>(
     // Typed as not suppressing on purpose: see GeneratorContextManager.
     return manager as GeneratorContextManager<T>
   }
+  // As functools.wraps does: the factory keeps the generator function's name, arity and own
+  // properties, so stack traces and logs name it and decorations survive.
+  Object.assign(factory, fn)
+  Object.defineProperty(factory, 'name', { value: fn.name, configurable: true })
+  Object.defineProperty(factory, 'length', { value: fn.length, configurable: true })
+  return factory
 }

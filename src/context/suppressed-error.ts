@@ -27,11 +27,15 @@ function _ponyfill(): SuppressedErrorConstructor {
     suppressed: unknown,
     message?: string,
   ): SuppressedError {
+    // GetPrototypeFromConstructor: read NewTarget's `prototype` first, and fall back to ours
+    // (not Error's) when it is not an object.
+    const proto: unknown = (new.target ?? SuppressedError).prototype
     const self: SuppressedError = Reflect.construct(
       Error,
       message === undefined ? [] : [message],
-      new.target ?? SuppressedError,
+      SuppressedError,
     )
+    if (proto !== SuppressedError.prototype && isObject(proto)) Object.setPrototypeOf(self, proto)
     Object.defineProperty(self, 'error', { value: error, writable: true, configurable: true })
     Object.defineProperty(self, 'suppressed', {
       value: suppressed,
@@ -45,8 +49,14 @@ function _ponyfill(): SuppressedErrorConstructor {
     name: { value: 'SuppressedError', writable: true, configurable: true },
     message: { value: '', writable: true, configurable: true },
   })
+  // Like every built-in error constructor's, `prototype` is fixed.
+  Object.defineProperty(SuppressedError, 'prototype', { writable: false })
   Object.setPrototypeOf(SuppressedError, Error)
   return SuppressedError as unknown as SuppressedErrorConstructor
+}
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null
 }
 
 /**

@@ -13,8 +13,9 @@ export interface ThrottleOptions {
 /**
  * Lets at most `limit` values through in any `interval` milliseconds, by delaying them: no
  * value is dropped (this is a rate limit on a pull-based source, not RxJS's lossy
- * `throttle`). When the limit is reached, the next `next()` waits before it even asks the
- * source, so the source is read no faster than the rate.
+ * `throttle`). When the limit is reached, the next `next()` takes one value from the source
+ * and holds it until the window allows it, so the source is read at most one value ahead of
+ * the rate, and the iteration ends as soon as the source ends (no wait after the last value).
  *
  * If `options.signal` aborts during a wait, the timer is cleared and the `next()` rejects
  * with `signal.reason` after closing the source; if it is already aborted, the first `next()`
@@ -50,13 +51,9 @@ export function throttle<T>(
       let ended = false
       try {
         while (true) {
-          if (times.length >= limit) {
-            const wait = times[0]! + interval - Date.now()
-            if (wait > 0) await sleep(wait, signal)
-            times.shift()
-          } else if (signal?.aborted) {
-            throw signal.reason
-          }
+          if (signal?.aborted) throw signal.reason
+          // Ask first, wait after: the iteration ends as soon as the source does, instead of
+          // sleeping out a window for a value that never comes.
           let result: IteratorResult<T>
           try {
             result = await iterator.next()
@@ -67,6 +64,11 @@ export function throttle<T>(
           if (result.done) {
             ended = true
             return
+          }
+          if (times.length >= limit) {
+            const wait = times[0]! + interval - Date.now()
+            if (wait > 0) await sleep(wait, signal)
+            times.shift()
           }
           times.push(Date.now())
           yield result.value

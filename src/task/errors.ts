@@ -33,6 +33,46 @@ export function isClosedError(value: unknown): value is ClosedError {
 }
 
 /**
+ * Thrown when a single-use scope is entered a second time: a {@link TimeoutScope} that is
+ * active (entered and not left) or has finished, or a {@link TaskGroup} entered twice. As in
+ * asyncio, a scope is made for one block; create a new one for each.
+ *
+ * Match on `code` (`'ASYNCWITH_ALREADY_ENTERED'`) or with {@link isAlreadyEnteredError}.
+ *
+ * @example
+ * import { withContext } from 'asyncwith/context'
+ * import { isAlreadyEnteredError, timeout } from 'asyncwith/task'
+ *
+ * const scope = timeout(1000)
+ * await withContext(scope, () => 'first block')
+ * try {
+ *   await withContext(scope, () => 'second block')
+ * } catch (error) {
+ *   console.log(isAlreadyEnteredError(error)) // true
+ * }
+ */
+export class AlreadyEnteredError extends AsyncWithError {
+  override readonly name = 'AlreadyEnteredError'
+  override readonly code = 'ASYNCWITH_ALREADY_ENTERED'
+}
+
+/**
+ * Tells whether `value` is an {@link AlreadyEnteredError}, by its `code`.
+ *
+ * @param value - Anything caught.
+ * @returns `true` when `value` is an `Error` whose `code` is `'ASYNCWITH_ALREADY_ENTERED'`.
+ * @example
+ * import { AlreadyEnteredError, isAlreadyEnteredError } from 'asyncwith/task'
+ *
+ * isAlreadyEnteredError(new AlreadyEnteredError('entered')) // true
+ */
+export function isAlreadyEnteredError(value: unknown): value is AlreadyEnteredError {
+  return (
+    value instanceof Error && (value as { code?: unknown }).code === 'ASYNCWITH_ALREADY_ENTERED'
+  )
+}
+
+/**
  * Thrown by the non-blocking twins (`acquireNowait`, `takeNowait`, `putNowait`,
  * `getNowait`) when the waiting version would have had to wait. Nothing changed when it is
  * thrown: no permit, token or item was taken.

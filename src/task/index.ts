@@ -2,7 +2,9 @@
 export { isTimeoutError, TimeoutError } from '../context/index.js'
 export { type AsCompletedOptions, asCompleted, type SettledResult } from './as-completed.js'
 export {
+  AlreadyEnteredError,
   ClosedError,
+  isAlreadyEnteredError,
   isClosedError,
   isTaskGroupError,
   isWouldBlockError,

@@ -1,5 +1,6 @@
 import { checkCount, checkSignal } from '../_internal/check.js'
 import { onAbort } from '../_internal/on-abort.js'
+import { type WaiterLink, WaiterList } from '../_internal/waiter-list.js'
 import type { AsyncPipeline } from '../iter/index.js'
 import { ClosedError, WouldBlockError } from './errors.js'
 
@@ -7,7 +8,12 @@ import { ClosedError, WouldBlockError } from './errors.js'
 export interface QueueWaitOptions {
   /**
    * Stops the wait: the call rejects with `signal.reason` and leaves the queue as if it had
-   * never been made (a put's item is not added, a get takes nothing).
+   * never been made (a put's item is not added, a get takes nothing). As with
+   * `Semaphore.acquire`, this holds until the caller resumes: an item handed to a getter whose
+   * signal then aborts goes back to the front of the queue (or to the next getter), and a
+   * waiting put's item that moved in is withdrawn, unless a getter has already taken it
+   * (with capacity 0 a get takes it at once); then the put resolves, as the item was
+   * delivered.
    * @defaultValue `undefined` (wait as long as it takes)
    */
   readonly signal?: AbortSignal
@@ -52,9 +58,11 @@ export interface QueueStatistics {
  */
 export class Queue<T> implements AsyncIterable<T> {
   readonly #capacity: number
-  readonly #buffer = new _ItemBuffer<T>()
-  readonly #putters = new _WaiterList<_Putter<T>>()
-  readonly #getters = new _WaiterList<_Getter<T>>()
+  readonly #buffer = new _ItemBuffer<T | _HeldItem>()
+  readonly #putters = new WaiterList<_Putter<T>>()
+  readonly #getters = new WaiterList<_Getter<T>>()
+  /** Withdrawn {@link _HeldItem}s still in the buffer: they take no room and are skipped. */
+  #withdrawn = 0
   #closed = false
 
   /**
@@ -69,7 +77,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** Items in the buffer now, not counting those of waiting putters. */
   get size(): number {
-    return this.#buffer.length
+    return this.#buffer.length - this.#withdrawn
   }
 
   /** How many items the buffer holds before `put()` waits. */
@@ -95,7 +103,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   statistics(): QueueStatistics {
     return {
-      size: this.#buffer.length,
+      size: this.#buffer.length - this.#withdrawn,
       capacity: this.#capacity,
       closed: this.#closed,
       waitingPutters: this.#putters.length,
@@ -134,10 +142,20 @@ export class Queue<T> implements AsyncIterable<T> {
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.#closed) return Promise.reject(this.#closedForPut())
     if (this.#offer(item)) return Promise.resolve()
+    if (signal === undefined) {
+      return new Promise<void>((resolve, reject) => {
+        this.#putters.push({ item, held: undefined, accept: resolve, fail: reject })
+      })
+    }
+    // The item moves in, held, when room is made; if the signal aborted before this caller
+    // resumes, it is withdrawn unless a getter took it already (asyncio's
+    // test_cancelled_put_silence_value_error_exception).
+    const held = new _HeldItem(item)
     return new Promise<void>((resolve, reject) => {
       let remove: (() => void) | undefined
       const putter: _Putter<T> = {
         item,
+        held,
         accept: () => {
           remove?.()
           resolve()
@@ -155,6 +173,12 @@ export class Queue<T> implements AsyncIterable<T> {
           reject(signal.reason)
         })
       }
+    }).then(() => {
+      if (!signal.aborted || held.taken) return
+      held.withdrawn = true
+      this.#withdrawn++
+      this.#admitPutter()
+      throw signal.reason
     })
   }
 
@@ -212,7 +236,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (signal?.aborted) return Promise.reject(signal.reason)
     if (this.#hasItem()) return Promise.resolve(this.#take())
     if (this.#closed) return Promise.reject(this.#closedForGet())
-    return new Promise<T>((resolve, reject) => {
+    const waiting = new Promise<T>((resolve, reject) => {
       let remove: (() => void) | undefined
       const getter: _Getter<T> = {
         deliver: (item) => {
@@ -232,6 +256,15 @@ export class Queue<T> implements AsyncIterable<T> {
           reject(signal.reason)
         })
       }
+    })
+    if (signal === undefined) return waiting
+    // An item handed over can still meet an abort before the caller resumes: it goes back to
+    // the front (or to the next getter), never lost (asyncio's
+    // test_get_cancel_drop_many_pending_readers).
+    return waiting.then((item) => {
+      if (!signal.aborted) return item
+      this.#giveBack(item)
+      throw signal.reason
     })
   }
 
@@ -343,7 +376,7 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   #hasItem(): boolean {
-    return this.#buffer.length > 0 || this.#putters.length > 0
+    return this.#buffer.length > this.#withdrawn || this.#putters.length > 0
   }
 
   /** Places `item` without waiting if possible: straight to a getter, or in the buffer. */
@@ -353,7 +386,7 @@ export class Queue<T> implements AsyncIterable<T> {
       getter.deliver(item)
       return true
     }
-    if (this.#buffer.length < this.#capacity) {
+    if (this.#buffer.length - this.#withdrawn < this.#capacity) {
       this.#buffer.push(item)
       return true
     }
@@ -362,20 +395,41 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** Removes the oldest item; the caller checked {@link Queue.#hasItem}. */
   #take(): T {
-    if (this.#buffer.length === 0) {
-      // Only with capacity 0 can a putter wait while the buffer is empty: take its item.
-      const putter = this.#putters.shift()!
-      putter.accept()
-      return putter.item
+    while (this.#buffer.length > 0) {
+      const entry = this.#buffer.shift()
+      if (entry instanceof _HeldItem) {
+        if (entry.withdrawn) {
+          this.#withdrawn--
+          continue
+        }
+        entry.taken = true
+        this.#admitPutter()
+        return entry.item as T
+      }
+      this.#admitPutter()
+      return entry as T
     }
-    const item = this.#buffer.shift()
-    // Room was made: the oldest waiting putter's item moves in and that putter resolves.
+    // Only with capacity 0 can a putter wait while the buffer is empty: take its item.
+    const putter = this.#putters.shift()!
+    if (putter.held !== undefined) putter.held.taken = true
+    putter.accept()
+    return putter.item
+  }
+
+  /** Room was made: the oldest waiting putter's item moves in and that putter resolves. */
+  #admitPutter(): void {
+    if (this.#buffer.length - this.#withdrawn >= this.#capacity) return
     const putter = this.#putters.shift()
-    if (putter !== undefined) {
-      this.#buffer.push(putter.item)
-      putter.accept()
-    }
-    return item
+    if (putter === undefined) return
+    this.#buffer.push(putter.held ?? putter.item)
+    putter.accept()
+  }
+
+  /** Returns an item an aborted getter was handed: to the next getter, or to the front. */
+  #giveBack(item: T): void {
+    const getter = this.#getters.shift()
+    if (getter !== undefined) getter.deliver(item)
+    else this.#buffer.unshift(item)
   }
 
   #closedForPut(): ClosedError {
@@ -387,57 +441,28 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 }
 
-interface _Link<N> {
-  prev?: N | undefined
-  next?: N | undefined
-  linked?: boolean
+/**
+ * The item of a `put()` with a signal, in the buffer until taken. The put can still be
+ * aborted until its caller resumes: then, if no getter took it, it is withdrawn.
+ */
+class _HeldItem {
+  taken = false
+  withdrawn = false
+  constructor(readonly item: unknown) {}
 }
 
-interface _Putter<T> extends _Link<_Putter<T>> {
+interface _Putter<T> extends WaiterLink<_Putter<T>> {
   readonly item: T
+  /** Set for a put with a signal: what goes in the buffer, so it can be withdrawn. */
+  readonly held: _HeldItem | undefined
   accept(): void
   fail(error: ClosedError): void
 }
 
-interface _Getter<T> extends _Link<_Getter<T>> {
+interface _Getter<T> extends WaiterLink<_Getter<T>> {
   deliver(item: T): void
   /** The queue closed with nothing left for this getter. */
   end(): void
-}
-
-/** A doubly linked FIFO of waiters: O(1) push, shift and removal from the middle (abort). */
-class _WaiterList<N extends _Link<N>> {
-  #head: N | undefined
-  #tail: N | undefined
-  length = 0
-
-  push(node: N): void {
-    node.prev = this.#tail
-    node.next = undefined
-    node.linked = true
-    if (this.#tail === undefined) this.#head = node
-    else this.#tail.next = node
-    this.#tail = node
-    this.length++
-  }
-
-  shift(): N | undefined {
-    const node = this.#head
-    if (node !== undefined) this.remove(node)
-    return node
-  }
-
-  remove(node: N): void {
-    if (!node.linked) return
-    if (node.prev === undefined) this.#head = node.next
-    else node.prev.next = node.next
-    if (node.next === undefined) this.#tail = node.prev
-    else node.next.prev = node.prev
-    node.prev = undefined
-    node.next = undefined
-    node.linked = false
-    this.length--
-  }
 }
 
 /** An array used as a FIFO: reads advance a head index, compacted now and then. */
@@ -451,6 +476,12 @@ class _ItemBuffer<T> {
 
   push(item: T): void {
     this.#items.push(item)
+  }
+
+  /** Puts `item` back in front (rare: an aborted getter's item), O(1) after a shift. */
+  unshift(item: T): void {
+    if (this.#head > 0) this.#items[--this.#head] = item
+    else this.#items.unshift(item)
   }
 
   shift(): T {

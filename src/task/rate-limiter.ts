@@ -2,6 +2,7 @@ import { checkSignal } from '../_internal/check.js'
 import { describeValue } from '../_internal/describe-value.js'
 import { onAbort } from '../_internal/on-abort.js'
 import { now, startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
+import { type WaiterLink, WaiterList } from '../_internal/waiter-list.js'
 import { WouldBlockError } from './errors.js'
 
 /** Options for the {@link RateLimiter} constructor. */
@@ -25,7 +26,8 @@ export interface RateLimiterOptions {
 export interface TakeOptions {
   /**
    * Stops the wait: the promise rejects with `signal.reason`, unchanged, and no token is
-   * taken.
+   * taken; tokens handed over just before the abort, while the caller had not resumed yet,
+   * go back to the bucket.
    */
   readonly signal?: AbortSignal
   /**
@@ -46,12 +48,10 @@ export interface RateLimiterStatistics {
   readonly waiting: number
 }
 
-interface _Waiter {
-  prev: _Waiter | undefined
-  next: _Waiter | undefined
+interface _Waiter extends WaiterLink<_Waiter> {
   readonly cost: number
   readonly resolve: () => void
-  readonly removeListener: (() => void) | undefined
+  removeListener: (() => void) | undefined
 }
 
 /** Float slack, in tokens, so rounding never costs an extra timer turn. */
@@ -87,9 +87,7 @@ export class RateLimiter {
   /** Tokens at time `#stamp`. */
   #tokens: number
   #stamp: number
-  #waiting = 0
-  #head: _Waiter | undefined = undefined
-  #tail: _Waiter | undefined = undefined
+  readonly #waiters = new WaiterList<_Waiter>()
   #timer: TimerHandle | undefined = undefined
   readonly #onTimer = (): void => {
     this.#timer = undefined
@@ -138,7 +136,7 @@ export class RateLimiter {
       per: this.#per,
       burst: this.#burst,
       tokens: this.#tokens,
-      waiting: this.#waiting,
+      waiting: this.#waiters.length,
     }
   }
 
@@ -169,40 +167,43 @@ export class RateLimiter {
     const signal = options === undefined ? undefined : checkSignal('signal', options.signal)
     const cost = this.#checkCost(options?.cost)
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.#head === undefined) {
+    if (this.#waiters.length === 0) {
       this.#advance(now())
       if (this.#tokens + EPSILON >= cost) {
         this.#tokens -= cost
         return Promise.resolve()
       }
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: _Waiter = {
-        prev: this.#tail,
-        next: undefined,
-        cost,
-        resolve,
-        removeListener:
-          signal === undefined
-            ? undefined
-            : onAbort(signal, () => {
-                const wasHead = waiter === this.#head
-                this.#unlink(waiter)
-                reject(signal.reason)
-                if (wasHead) {
-                  // The timer was for this waiter; the next one may be ready already.
-                  stopTimer(this.#timer)
-                  this.#timer = undefined
-                  this.#pump()
-                }
-              }),
+    const waiting = new Promise<void>((resolve, reject) => {
+      const waiter: _Waiter = { cost, resolve, removeListener: undefined }
+      this.#waiters.push(waiter)
+      if (signal !== undefined) {
+        waiter.removeListener = onAbort(signal, () => {
+          const wasHead = waiter === this.#waiters.head
+          this.#waiters.remove(waiter)
+          reject(signal.reason)
+          if (wasHead) this.#restart()
+        })
       }
-      if (this.#tail === undefined) this.#head = waiter
-      else this.#tail.next = waiter
-      this.#tail = waiter
-      this.#waiting++
-      if (waiter === this.#head) this.#schedule(now())
+      if (waiter === this.#waiters.head) this.#schedule(now())
     })
+    if (signal === undefined) return waiting
+    // Tokens handed over can still meet an abort before the caller resumes: they go back to
+    // the bucket, as a Semaphore permit goes to the next waiter.
+    return waiting.then(() => {
+      if (!signal.aborted) return
+      this.#advance(now())
+      this.#tokens = Math.min(this.#burst, this.#tokens + cost)
+      this.#restart()
+      throw signal.reason
+    })
+  }
+
+  /** The head changed or tokens came back: re-time the one timer from now. */
+  #restart(): void {
+    stopTimer(this.#timer)
+    this.#timer = undefined
+    this.#pump()
   }
 
   /**
@@ -226,7 +227,7 @@ export class RateLimiter {
    */
   takeNowait(cost = 1): void {
     this.#checkCost(cost)
-    if (this.#head === undefined) {
+    if (this.#waiters.length === 0) {
       this.#advance(now())
       if (this.#tokens + EPSILON >= cost) {
         this.#tokens -= cost
@@ -256,7 +257,7 @@ export class RateLimiter {
    */
   #advance(t: number): void {
     const perToken = this.#per / this.#rate
-    let waiter = this.#head
+    let waiter = this.#waiters.head
     while (waiter !== undefined) {
       const missing = waiter.cost - this.#tokens
       if (missing > EPSILON) {
@@ -266,10 +267,10 @@ export class RateLimiter {
         this.#tokens = waiter.cost
       }
       this.#tokens -= waiter.cost
-      this.#unlink(waiter)
+      this.#waiters.remove(waiter)
       waiter.removeListener?.()
       waiter.resolve()
-      waiter = this.#head
+      waiter = this.#waiters.head
     }
     if (t > this.#stamp) {
       this.#tokens = Math.min(
@@ -289,21 +290,11 @@ export class RateLimiter {
 
   /** Starts the one timer, for the head waiter, unless it runs already or no one waits. */
   #schedule(t: number): void {
-    const waiter = this.#head
+    const waiter = this.#waiters.head
     if (waiter === undefined || this.#timer !== undefined) return
     const missing = Math.max(0, waiter.cost - this.#tokens)
     const ms = Math.max(0, Math.ceil((missing * this.#per) / this.#rate - (t - this.#stamp)))
     this.#timer = startTimer(this.#onTimer, ms)
-  }
-
-  #unlink(waiter: _Waiter): void {
-    if (waiter.prev === undefined) this.#head = waiter.next
-    else waiter.prev.next = waiter.next
-    if (waiter.next === undefined) this.#tail = waiter.prev
-    else waiter.next.prev = waiter.prev
-    waiter.prev = undefined
-    waiter.next = undefined
-    this.#waiting--
   }
 }
 

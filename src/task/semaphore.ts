@@ -1,13 +1,16 @@
 import { checkFunction, checkLimit, checkSignal } from '../_internal/check.js'
 import { onAbort } from '../_internal/on-abort.js'
 import { disposeSymbol } from '../_internal/symbols.js'
+import { type WaiterLink, WaiterList } from '../_internal/waiter-list.js'
 import { WouldBlockError } from './errors.js'
 
 /** Options for {@link Semaphore.acquire} and {@link Semaphore.run}. */
 export interface AcquireOptions {
   /**
    * Stops the wait for a permit: the promise rejects with `signal.reason`, unchanged, and no
-   * permit is taken. Once a permit is held, the signal no longer affects it.
+   * permit is taken. That holds even when a permit was handed over and the signal aborted
+   * before the caller resumed: the permit goes to the next waiter (asyncio's
+   * `test_acquire_no_hang`). Once the caller holds a permit, the signal no longer affects it.
    */
   readonly signal?: AbortSignal
 }
@@ -36,14 +39,12 @@ export interface SemaphoreStatistics {
   readonly waiting: number
 }
 
-/** A queued acquirer, in a doubly linked list so an abort can unlink it in O(1). */
-interface _Waiter {
-  prev: _Waiter | undefined
-  next: _Waiter | undefined
+/** A queued acquirer, in a linked list so an abort can unlink it in O(1). */
+interface _Waiter extends WaiterLink<_Waiter> {
   /** Hands the permit over (resolves the waiter's promise). */
   readonly grant: () => void
   /** Removes the abort listener, if there is one. */
-  readonly removeListener: (() => void) | undefined
+  removeListener: (() => void) | undefined
 }
 
 class _Permit implements Permit {
@@ -90,17 +91,14 @@ class _Permit implements Permit {
 export class Semaphore {
   readonly #permits: number
   #available: number
-  #waiting = 0
-  #head: _Waiter | undefined = undefined
-  #tail: _Waiter | undefined = undefined
+  readonly #waiters = new WaiterList<_Waiter>()
   /** Gives one permit back; shared by every permit and `run()` call. */
   readonly #release = (): void => {
-    const waiter = this.#head
+    const waiter = this.#waiters.shift()
     if (waiter === undefined) {
       this.#available++
       return
     }
-    this.#unlink(waiter)
     waiter.removeListener?.()
     waiter.grant()
   }
@@ -136,7 +134,7 @@ export class Semaphore {
 
   /** Callers queued for a permit right now. */
   get waiting(): number {
-    return this.#waiting
+    return this.#waiters.length
   }
 
   /**
@@ -151,7 +149,7 @@ export class Semaphore {
    * console.log(semaphore.statistics()) // { permits: 3, available: 2, waiting: 0 }
    */
   statistics(): SemaphoreStatistics {
-    return { permits: this.#permits, available: this.#available, waiting: this.#waiting }
+    return { permits: this.#permits, available: this.#available, waiting: this.#waiters.length }
   }
 
   /**
@@ -177,12 +175,25 @@ export class Semaphore {
   acquire(options?: AcquireOptions): Promise<Permit> {
     const signal = options === undefined ? undefined : checkSignal('signal', options.signal)
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.#available > 0 && this.#head === undefined) {
+    if (this.#available > 0 && this.#waiters.length === 0) {
       this.#available--
       return Promise.resolve(new _Permit(this.#release))
     }
-    return new Promise<Permit>((resolve, reject) => {
-      this.#enqueue(() => resolve(new _Permit(this.#release)), signal, reject)
+    if (signal === undefined) {
+      return new Promise<Permit>((resolve, reject) => {
+        this.#enqueue(() => resolve(new _Permit(this.#release)), signal, reject)
+      })
+    }
+    // A permit handed over can still meet an abort before the caller resumes (asyncio's
+    // test_acquire_no_hang): check again then, and pass the permit on rather than return it.
+    return new Promise<void>((resolve, reject) => {
+      this.#enqueue(resolve, signal, reject)
+    }).then(() => {
+      if (signal.aborted) {
+        this.#release()
+        throw signal.reason
+      }
+      return new _Permit(this.#release)
     })
   }
 
@@ -204,7 +215,7 @@ export class Semaphore {
    * }
    */
   acquireNowait(): Permit {
-    if (this.#available > 0 && this.#head === undefined) {
+    if (this.#available > 0 && this.#waiters.length === 0) {
       this.#available--
       return new _Permit(this.#release)
     }
@@ -243,7 +254,7 @@ export class Semaphore {
     checkFunction('fn', fn)
     const signal = options === undefined ? undefined : checkSignal('signal', options.signal)
     if (signal?.aborted) return Promise.reject(signal.reason)
-    if (this.#available > 0 && this.#head === undefined) {
+    if (this.#available > 0 && this.#waiters.length === 0) {
       this.#available--
       return this.#call(fn, signal)
     }
@@ -284,32 +295,14 @@ export class Semaphore {
     signal: AbortSignal | undefined,
     reject: (reason: unknown) => void,
   ): void {
-    const waiter: _Waiter = {
-      prev: this.#tail,
-      next: undefined,
-      grant,
-      removeListener:
-        signal === undefined
-          ? undefined
-          : onAbort(signal, () => {
-              // The listener is removed before a handoff, so the waiter is still queued here.
-              this.#unlink(waiter)
-              reject(signal.reason)
-            }),
+    const waiter: _Waiter = { grant, removeListener: undefined }
+    this.#waiters.push(waiter)
+    if (signal !== undefined) {
+      waiter.removeListener = onAbort(signal, () => {
+        // The listener is removed before a handoff, so the waiter is still queued here.
+        this.#waiters.remove(waiter)
+        reject(signal.reason)
+      })
     }
-    if (this.#tail === undefined) this.#head = waiter
-    else this.#tail.next = waiter
-    this.#tail = waiter
-    this.#waiting++
-  }
-
-  #unlink(waiter: _Waiter): void {
-    if (waiter.prev === undefined) this.#head = waiter.next
-    else waiter.prev.next = waiter.next
-    if (waiter.next === undefined) this.#tail = waiter.prev
-    else waiter.next.prev = waiter.prev
-    waiter.prev = undefined
-    waiter.next = undefined
-    this.#waiting--
   }
 }

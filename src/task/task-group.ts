@@ -4,7 +4,7 @@ import { noop } from '../_internal/noop.js'
 import { onAbort } from '../_internal/on-abort.js'
 import { asyncDisposeSymbol } from '../_internal/symbols.js'
 import type { AsyncContextManager, Failure } from '../context/index.js'
-import { ClosedError, TaskGroupError } from './errors.js'
+import { AlreadyEnteredError, ClosedError, TaskGroupError } from './errors.js'
 import { Task } from './task.js'
 
 /** Options for {@link TaskGroup}. */
@@ -45,7 +45,7 @@ const STATE_NAMES = ['open', 'closing', 'closed'] as const
  * - Leaving the group waits until every task has settled, including tasks that tasks
  *   spawned while the group was leaving.
  * - The first failure (a task's or the body's) aborts {@link TaskGroup.signal}, which every
- *   task received; the group then waits for all of them to settle and throws a
+ *   task's signal follows; the group then waits for all of them to settle and throws a
  *   {@link TaskGroupError} (an `AggregateError`, even for one failure) holding every failure
  *   exactly once: the body's error first, then the tasks' in the order they failed. A task
  *   that merely stopped because the group aborted it (it threw `signal.reason`) is not a
@@ -54,6 +54,8 @@ const STATE_NAMES = ['open', 'closing', 'closed'] as const
  *   if that abort stopped any work, leaving throws its reason unchanged, so the enclosing
  *   scope can recognise it.
  * - A task's rejection is never an unhandled rejection: the group reports it.
+ * - {@link Task.cancel} stops one task alone (asyncio's `Task.cancel()`); a task that stops
+ *   because of it is not a failure.
  *
  * JavaScript cannot interrupt a running function, so cancellation is cooperative: pass the
  * signal to whatever the task awaits (`fetch`, {@link sleep}, `Semaphore.acquire`).
@@ -112,7 +114,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
   }
 
   /**
-   * The signal every task receives. It aborts on the first failure, or when the outer signal
+   * The group's signal; every task's signal follows it. It aborts on the first failure, or when the outer signal
    * aborts; the body can watch it too.
    */
   get signal(): AbortSignal {
@@ -128,7 +130,8 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
    * aborted, `fn` is not called: the task is cancelled before it starts (it rejects with
    * `signal.reason`, which is not a failure).
    *
-   * @param fn - The work; receives the group's `AbortSignal`.
+   * @param fn - The work; receives an `AbortSignal` that aborts with the group's, or alone
+   *   through {@link Task.cancel}.
    * @param options - `name` for the task.
    * @returns The task, awaitable for its result.
    * @throws {@link ClosedError} If the group has already finished.
@@ -161,6 +164,9 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
       this.#cancelled = true
       return new Task(handled(Promise.reject(signal.reason)), name)
     }
+    // A function that declares a parameter gets a signal of its own, so `task.cancel()` can
+    // stop it alone; the others share the group's (an AbortController per task is costly).
+    if (fn.length > 0) return this.#spawnCancellable(fn, name, signal)
     let result: T | PromiseLike<T>
     try {
       result = fn(signal)
@@ -177,17 +183,63 @@ export class TaskGroup implements AsyncContextManager<TaskGroup, void>, AsyncDis
     return new Task(promise, name)
   }
 
+  #spawnCancellable<T>(
+    fn: (signal: AbortSignal) => T | PromiseLike<T>,
+    name: string | undefined,
+    groupSignal: AbortSignal,
+  ): Task<Awaited<T>> {
+    const controller = new AbortController()
+    const own = controller.signal
+    const unlink = onAbort(groupSignal, () => controller.abort(groupSignal.reason))
+    // Stopped by its own cancel(), not by the group: neither a failure nor the group's abort.
+    const cancelledAlone = (error: unknown): boolean =>
+      own.aborted &&
+      !(groupSignal.aborted && own.reason === groupSignal.reason) &&
+      (error === own.reason ||
+        (error instanceof Error && error.name === 'AbortError' && error.cause === own.reason))
+    let result: T | PromiseLike<T>
+    try {
+      result = fn(own)
+    } catch (error) {
+      unlink()
+      if (!cancelledAlone(error)) this.#record(error)
+      return new Task(handled(Promise.reject(error)), name, controller)
+    }
+    if (!isThenable(result)) {
+      unlink()
+      return new Task(Promise.resolve(result as Awaited<T>), name, controller)
+    }
+    const promise = (result instanceof Promise ? result : Promise.resolve(result)) as Promise<
+      Awaited<T>
+    >
+    this.#running++
+    promise.then(
+      () => {
+        unlink()
+        this.#settled()
+      },
+      (error: unknown) => {
+        unlink()
+        if (cancelledAlone(error)) this.#settled()
+        else this.#failed(error)
+      },
+    )
+    return new Task(promise, name, controller)
+  }
+
   /**
    * Enters the group (for `withContext`); gives the group itself.
    *
    * @throws {@link ClosedError} If the group has already finished.
-   * @throws {Error} If the group was already entered.
+   * @throws {@link AlreadyEnteredError} If the group was already entered.
    */
   async enter(): Promise<TaskGroup> {
     if (this.#state === CLOSED)
       throw new ClosedError('TaskGroup has already finished; create a new one')
     if (this.#entered)
-      throw new Error('TaskGroup has already been entered; create a new one for each block')
+      throw new AlreadyEnteredError(
+        'TaskGroup has already been entered; create a new one for each block',
+      )
     this.#entered = true
     return this
   }

@@ -3,13 +3,22 @@ import { describeValue } from '../_internal/describe-value.js'
 import { onAbort } from '../_internal/on-abort.js'
 import { asyncDisposeSymbol, disposeSymbol } from '../_internal/symbols.js'
 import { startTimer, stopTimer, type TimerHandle } from '../_internal/timer.js'
-import { type AsyncContextManager, type Failure, TimeoutError } from '../context/index.js'
+import {
+  type AsyncContextManager,
+  type Failure,
+  isTimeoutError,
+  TimeoutError,
+} from '../context/index.js'
+import { AlreadyEnteredError } from './errors.js'
 
 /** Options for {@link timeout} and {@link deadline}. */
 export interface TimeoutOptions {
   /**
    * An outer signal, such as an enclosing scope's: when it aborts, this scope's signal aborts
-   * with the same reason, and leaving the scope lets that reason through unchanged.
+   * with the same reason, and leaving the scope lets that reason through unchanged. An outer
+   * scope's `TimeoutError` arrives as a cancellation instead: a DOMException named
+   * `AbortError` whose `cause` is that `TimeoutError`, so code in here cannot mistake it for
+   * this scope's own timeout; the outer scope turns it back into its `TimeoutError`.
    */
   readonly signal?: AbortSignal
 }
@@ -21,6 +30,13 @@ export interface TimeoutOptions {
  * `TimeoutError`. Any other error (including an outer signal's reason) goes through
  * unchanged, and a body that finishes in time leaves no timer behind.
  *
+ * Nested scopes behave as asyncio's and trio's: only the scope whose own deadline passed
+ * raises `TimeoutError`. Inside an inner scope, an outer scope's expiry is a cancellation
+ * (an `AbortError` whose `cause` is the outer `TimeoutError`), which a `catch` for
+ * `TimeoutError` does not match; when both share one deadline, both are `expired` and only
+ * the outer one raises. A scope is single-use: entering it again, while it is active or
+ * after it finished, throws {@link AlreadyEnteredError}.
+ *
  * It is an `AsyncContextManager` whose value is the scope itself (for `withContext`) and is
  * also `Disposable`/`AsyncDisposable` (for `using`). The clock starts when the scope is
  * created, as in Python's `asyncio.timeout()`.
@@ -29,28 +45,36 @@ export class TimeoutScope
   implements AsyncContextManager<TimeoutScope, void>, AsyncDisposable, Disposable
 {
   readonly #controller = new AbortController()
+  readonly #outer: AbortSignal | undefined
   #describe: () => string
   #deadline: number
   #timer: TimerHandle | undefined
   #removeOuter: (() => void) | undefined
   #expired = false
+  /** `true` when this scope's own deadline aborted the signal (not an outer abort). */
+  #firedFirst = false
+  #entered = false
   #closed = false
 
   /** @internal Use {@link timeout} or {@link deadline}. */
   constructor(at: number, describe: () => string, signal: AbortSignal | undefined) {
     this.#deadline = at
     this.#describe = describe
+    this.#outer = signal
     if (signal?.aborted) {
-      this.#controller.abort(signal.reason)
+      this.#controller.abort(insideView(signal.reason))
       return
     }
     if (signal !== undefined) {
-      this.#removeOuter = onAbort(signal, () => this.#abort(signal.reason))
+      this.#removeOuter = onAbort(signal, () => this.#abort(insideView(signal.reason)))
     }
     this.#arm()
   }
 
-  /** Aborts when the deadline passes (reason: a `TimeoutError`) or the outer signal aborts. */
+  /**
+   * Aborts when the deadline passes (reason: a `TimeoutError`) or the outer signal aborts
+   * (its reason; an outer `TimeoutError` arrives as an `AbortError` with it as `cause`).
+   */
   get signal(): AbortSignal {
     return this.#controller.signal
   }
@@ -60,7 +84,10 @@ export class TimeoutScope
     return this.#deadline
   }
 
-  /** `true` once this scope's own deadline has passed and aborted its signal. */
+  /**
+   * `true` once this scope's own deadline has passed while it was active, even if an outer
+   * abort came first (two nested scopes with one deadline both report `expired`).
+   */
   get expired(): boolean {
     return this.#expired
   }
@@ -82,22 +109,54 @@ export class TimeoutScope
     this.#arm()
   }
 
-  /** Starts the clock (it already runs); gives the scope itself. */
+  /**
+   * Starts the clock (it already runs); gives the scope itself. A scope is single-use, as
+   * in asyncio: it can be entered once.
+   *
+   * @throws {@link AlreadyEnteredError} If the scope is active (entered and not left yet) or
+   *   has finished (left, or disposed by `using`).
+   */
   async enter(): Promise<TimeoutScope> {
+    if (this.#closed) {
+      throw new AlreadyEnteredError(
+        'This timeout scope has already finished; a scope is single-use, so create a new timeout() or deadline() for each block',
+      )
+    }
+    if (this.#entered) {
+      throw new AlreadyEnteredError(
+        'This timeout scope is already active; a scope is single-use, so create a new timeout() or deadline() for each block',
+      )
+    }
+    this.#entered = true
     return this
   }
 
   /**
-   * Leaves the scope: stops the timer, and turns the abort this scope caused into a
-   * `TimeoutError`. Other errors pass through unchanged; it never suppresses.
+   * Leaves the scope: stops the timer, and turns the abort this scope's own deadline caused
+   * into a `TimeoutError`. Other errors, an outer abort included, pass through unchanged;
+   * when an outer scope aborted too (one shared deadline), only the outer one raises. It
+   * never suppresses.
    */
   async exit(failure?: Failure): Promise<void> {
     this.#close()
-    if (failure === undefined || !this.#expired) return
-    const reason = this.#controller.signal.reason as TimeoutError
+    if (failure === undefined) return
+    const reason = this.#controller.signal.reason
     const { error } = failure
+    // An outer abort (or none): its reason, or the cancellation standing for an outer
+    // TimeoutError, goes on unchanged; the scope it belongs to raises the TimeoutError.
+    if (!this.#firedFirst) return
+    const outer = this.#outer
+    if (outer?.aborted) {
+      // Our deadline and an outer one both passed: the outer scope raises, so leave here as
+      // the cancellation the outer abort is, seen from inside.
+      if (causedBy(error, reason)) throw insideView(outer.reason)
+      return
+    }
     if (error === reason) return // already the TimeoutError: let it through as it is
-    if (causedBy(error, reason)) throw new TimeoutError(reason.message, { cause: error })
+    // The cancellation a scope inside saw: this scope's own TimeoutError again.
+    if (error === views.get(reason as object)) throw reason
+    const ownReason = reason as TimeoutError
+    if (causedBy(error, reason)) throw new TimeoutError(ownReason.message, { cause: error })
   }
 
   /** Leaves the scope without seeing the body's error (for `await using`). */
@@ -115,6 +174,8 @@ export class TimeoutScope
     const fire = () => {
       this.#timer = undefined
       this.#expired = true
+      if (this.#controller.signal.aborted) return // an outer abort came first
+      this.#firedFirst = true
       this.#abort(new TimeoutError(this.#describe()))
     }
     const remaining = this.#deadline - Date.now()
@@ -125,15 +186,23 @@ export class TimeoutScope
   }
 
   #abort(reason: unknown): void {
-    stopTimer(this.#timer)
-    this.#timer = undefined
+    // An outer abort leaves our timer running, so `expired` still tells if our own deadline
+    // passes while the scope is active; leaving stops it.
+    if (this.#firedFirst) {
+      stopTimer(this.#timer)
+      this.#timer = undefined
+    }
     this.#removeOuter?.()
     this.#removeOuter = undefined
     this.#controller.abort(reason)
   }
 
   #close(): void {
+    if (this.#closed) return
     this.#closed = true
+    // A deadline that passed while its timer had not run yet (one deadline shared with an
+    // outer scope whose timer ran first) still counts as expired.
+    if (this.#controller.signal.aborted && Date.now() >= this.#deadline) this.#expired = true
     stopTimer(this.#timer)
     this.#timer = undefined
     this.#removeOuter?.()
@@ -198,6 +267,29 @@ export function deadline(at: number | Date, options?: TimeoutOptions): TimeoutSc
   const signal = checkSignal('signal', options?.signal)
   return new TimeoutScope(time, () => describeDeadline(time), signal)
 }
+
+/**
+ * What an outer abort looks like inside this scope: the same reason, except that an outer
+ * scope's `TimeoutError` becomes a cancellation (a DOMException named `AbortError`, with the
+ * `TimeoutError` as `cause`). So a `catch` for `TimeoutError` inside cannot swallow the outer
+ * scope's expiry; leaving the outer scope turns it back into that `TimeoutError`
+ * (asyncio's test_nested_timeouts, trio's cancel scopes).
+ */
+function insideView(reason: unknown): unknown {
+  if (!isTimeoutError(reason)) return reason
+  const cached = views.get(reason)
+  if (cached !== undefined) return cached
+  const view = new DOMException(
+    `An enclosing scope timed out (${reason.message}), so this scope was cancelled`,
+    'AbortError',
+  )
+  Object.defineProperty(view, 'cause', { value: reason, writable: true, configurable: true })
+  views.set(reason, view)
+  return view
+}
+
+/** One cancellation per outer TimeoutError, so every scope inside sees the same object. */
+const views = new WeakMap<object, DOMException>()
 
 function describeDeadline(at: number): string {
   return `Timed out: the deadline ${new Date(at).toISOString()} passed`

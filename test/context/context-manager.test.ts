@@ -18,6 +18,24 @@ function logged(log: CallLog) {
 }
 
 describe('contextManager()', () => {
+  it('keeps the name, arity and own properties of the generator function, as functools.wraps does', () => {
+    // CPython test_contextmanager_attribs
+    const generator = Object.assign(
+      async function* openTag(name: string, _depth: number) {
+        yield name
+      },
+      { foo: 'bar' },
+    )
+    const openTag = contextManager(generator)
+    expect(openTag.name).toBe('openTag')
+    expect(openTag.length).toBe(2)
+    expect((openTag as unknown as { foo: string }).foo).toBe('bar')
+    const arrow = contextManager(async function* () {
+      yield 1
+    })
+    expect(arrow.name).toBe('')
+  })
+
   it('runs setup, then the body, then teardown', async () => {
     const log: CallLog = []
     await withContext(logged(log)('a'), () => {

@@ -23,17 +23,49 @@ describe('throttle()', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
-  it('does not read the source ahead of the rate', async () => {
+  it('reads the source at most one value ahead of the rate, holding it until its turn', async () => {
     vi.useFakeTimers()
     const source = tracked([1, 2, 3])
     const iterator = throttle<number>(1, 100)(source)
     await iterator.next()
-    const pending = iterator.next()
+    let settled = false
+    const pending = iterator.next().finally(() => {
+      settled = true
+    })
     await vi.advanceTimersByTimeAsync(50)
-    expect(source.counts.nexts).toBe(1)
+    expect(source.counts.nexts).toBe(2)
+    expect(settled).toBe(false)
     await vi.advanceTimersByTimeAsync(50)
     expect(await pending).toEqual({ done: false, value: 2 })
+    expect(source.counts.nexts).toBe(2)
     await iterator.return!()
+  })
+
+  it('ends as soon as the source ends, with no wait after the last value', async () => {
+    // pipe(['a', 'b', 'c'], throttle(3, 3000), toArray) must not take 3 seconds.
+    vi.useFakeTimers()
+    const source = tracked(['a', 'b', 'c'])
+    const values: string[] = []
+    for await (const value of throttle<string>(3, 3000)(source)) values.push(value)
+    expect(values).toEqual(['a', 'b', 'c'])
+    expect(vi.getTimerCount()).toBe(0)
+    expect(source.counts.returns).toBe(0)
+  })
+
+  it('ends right after the last delayed value when the source ends mid-window', async () => {
+    vi.useFakeTimers()
+    const source = tracked([1, 2, 3])
+    const iterator = throttle<number>(2, 100)(source)
+    const times: number[] = []
+    const start = Date.now()
+    const done = (async () => {
+      for await (const _ of iterator) times.push(Date.now() - start)
+      times.push(Date.now() - start)
+    })()
+    await vi.advanceTimersByTimeAsync(100)
+    await done
+    expect(times).toEqual([0, 0, 100, 100])
+    expect(vi.getTimerCount()).toBe(0)
   })
 
   it('clears its timer and rejects with the reason when the signal aborts during a wait', async () => {

@@ -47,11 +47,15 @@ interface Item {
   readonly producer: number
 }
 
-function checkInvariants(queue: Queue<Item>): void {
+/**
+ * `returned` bounds the items given back by getters aborted after the handoff: each goes back
+ * to the front and may take the buffer past its capacity, once.
+ */
+function checkInvariants(queue: Queue<Item>, returned: number): void {
   const { size, capacity, waitingPutters, waitingGetters } = queue.statistics()
-  expect(size).toBeLessThanOrEqual(capacity)
+  expect(size).toBeLessThanOrEqual(capacity + returned)
   if (waitingGetters > 0) expect([size, waitingPutters]).toEqual([0, 0])
-  if (waitingPutters > 0) expect(size).toBe(capacity)
+  if (waitingPutters > 0) expect(size).toBeGreaterThanOrEqual(capacity)
 }
 
 describe('Queue properties', () => {
@@ -75,6 +79,9 @@ describe('Queue properties', () => {
           const unexpected: unknown[] = []
           let iterator = queue[Symbol.asyncIterator]()
           let seq = 0
+          /** Controllers of get() calls, and how many of them were aborted. */
+          const getControllers = new Set<AbortController>()
+          let abortedGets = 0
 
           const controllerFor = (abortable: boolean) => {
             if (!abortable) return undefined
@@ -123,6 +130,7 @@ describe('Queue properties', () => {
               }
               case 'get': {
                 const controller = controllerFor(step.abortable)
+                if (controller) getControllers.add(controller)
                 const signal = controller?.signal
                 const call = calls++
                 pending.push(
@@ -159,6 +167,7 @@ describe('Queue properties', () => {
               case 'abort': {
                 const candidates = [...live].filter((controller) => !controller.signal.aborted)
                 const controller = candidates[step.pick % Math.max(1, candidates.length)]
+                if (controller && getControllers.has(controller)) abortedGets++
                 controller?.abort(new Error(`abort ${step.pick}`))
                 break
               }
@@ -169,7 +178,7 @@ describe('Queue properties', () => {
                 await ticks(step.turns)
                 break
             }
-            checkInvariants(queue)
+            checkInvariants(queue, abortedGets)
           }
 
           // Finish: close, let everything settle, then take what is still buffered.
@@ -192,11 +201,15 @@ describe('Queue properties', () => {
           expect([...seqs].sort((a, b) => a - b)).toEqual([...accepted].sort((a, b) => a - b))
           for (const s of seqs) expect(refused.has(s)).toBe(false)
           // FIFO: in the order the puts were made (so per producer too), to getters in the order
-          // they asked.
-          expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
-          for (const producer of [0, 1, 2]) {
-            const own = seqs.filter((_seq, i) => received[i]!.item.producer === producer)
-            expect(own).toEqual([...own].sort((a, b) => a - b))
+          // they asked. A getter aborted between the handoff and its resumption gives its item
+          // back to the front, after others may have taken later ones: order is only checked
+          // when no get was aborted (the give-back has its own tests in queue.test.ts).
+          if (abortedGets === 0) {
+            expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+            for (const producer of [0, 1, 2]) {
+              const own = seqs.filter((_seq, i) => received[i]!.item.producer === producer)
+              expect(own).toEqual([...own].sort((a, b) => a - b))
+            }
           }
           expect(queue.statistics()).toEqual({
             size: 0,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { ClosedError, isClosedError, isWouldBlockError } from '../../src/task/errors.js'
+import {
+  ClosedError,
+  isClosedError,
+  isWouldBlockError,
+  WouldBlockError,
+} from '../../src/task/errors.js'
 import { Queue } from '../../src/task/queue.js'
 import { abortListeners, ticks } from '../_helpers/concurrent-probe.js'
 import { activeTimers, timersAbove, unhandledDuring } from '../_helpers/tracked.js'
@@ -350,25 +355,75 @@ describe('Queue', () => {
       expect(abortListeners(signal)).toBe(0)
     })
 
-    it('delivers an item handed to a getter even if its signal aborts right after', async () => {
-      const queue = new Queue<string>()
+    it('gives an item handed to an aborted getter back to the front of the queue', async () => {
+      // asyncio test_get_cancel_drop_one_pending_reader: "if we get 2, it means 1 got dropped"
+      const queue = new Queue<number>()
       const controller = new AbortController()
-      const getter = queue.get({ signal: controller.signal })
-      queue.putNowait('kept')
-      controller.abort(new Error('late'))
-      expect(await getter).toBe('kept')
+      const reason = new Error('late')
+      const reader = queue.get({ signal: controller.signal })
+      queue.putNowait(1)
+      queue.putNowait(2)
+      controller.abort(reason)
+      await expect(reader).rejects.toBe(reason)
+      expect(await queue.get()).toBe(1)
+      expect(drainNowait(queue)).toEqual([2])
+    })
+
+    it('passes an aborted getter item to the next waiting getter', async () => {
+      // asyncio test_get_cancel_drop_many_pending_readers
+      const queue = new Queue<number>()
+      const controller = new AbortController()
+      const reason = new Error('late')
+      const reader1 = queue.get({ signal: controller.signal })
+      const reader2 = queue.get()
+      const reader3 = queue.get()
+      queue.putNowait(1)
+      queue.putNowait(2)
+      controller.abort(reason)
+      await expect(reader1).rejects.toBe(reason)
+      expect(new Set([await reader2, await reader3])).toEqual(new Set([1, 2]))
       expect(queue.size).toBe(0)
     })
 
-    it('keeps a waiting putter item that moved in even if its signal aborts right after', async () => {
+    it('withdraws a waiting putter item that moved in if its signal aborts before it resumes', async () => {
+      // asyncio test_cancelled_put_silence_value_error_exception
+      const queue = new Queue<string>(1)
+      queue.putNowait('a')
+      const controller = new AbortController()
+      const reason = new Error('late')
+      const put = queue.put('b', { signal: controller.signal })
+      expect(queue.getNowait()).toBe('a')
+      controller.abort(reason)
+      await expect(put).rejects.toBe(reason)
+      expect(queue.size).toBe(0)
+      expect(() => queue.getNowait()).toThrow(WouldBlockError)
+    })
+
+    it('gives the room of a withdrawn put to the next waiting putter, in order', async () => {
+      const queue = new Queue<string>(1)
+      queue.putNowait('a')
+      const controller = new AbortController()
+      const reason = new Error('late')
+      const aborted = queue.put('b', { signal: controller.signal })
+      const next = queue.put('c')
+      expect(queue.getNowait()).toBe('a')
+      controller.abort(reason)
+      await expect(aborted).rejects.toBe(reason)
+      await expect(next).resolves.toBeUndefined()
+      expect(queue.statistics()).toMatchObject({ size: 1, waitingPutters: 0 })
+      expect(drainNowait(queue)).toEqual(['c'])
+    })
+
+    it('keeps a put item that a getter already took, even if the signal aborts after', async () => {
       const queue = new Queue<string>(1)
       queue.putNowait('a')
       const controller = new AbortController()
       const put = queue.put('b', { signal: controller.signal })
       expect(queue.getNowait()).toBe('a')
+      expect(queue.getNowait()).toBe('b')
       controller.abort(new Error('late'))
       await expect(put).resolves.toBeUndefined()
-      expect(drainNowait(queue)).toEqual(['b'])
+      expect(queue.size).toBe(0)
     })
 
     it('keeps a rendezvous item taken by get even if the putter aborts right after', async () => {

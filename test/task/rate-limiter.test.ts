@@ -206,6 +206,24 @@ describe('RateLimiter', () => {
     expect(abortListeners(signal)).toBe(0)
   })
 
+  it('puts the tokens back when the signal aborts after they were handed over but before the caller resumes', async () => {
+    vi.useFakeTimers()
+    const limiter = new RateLimiter({ rate: 1, per: 1000, burst: 1 })
+    limiter.takeNowait()
+    const controller = new AbortController()
+    const reason = new Error('too late')
+    const take = limiter.take({ signal: controller.signal })
+    const next = limiter.take()
+    vi.advanceTimersByTime(1000) // serves the first waiter synchronously
+    controller.abort(reason)
+    await expect(take).rejects.toBe(reason)
+    // The refunded token goes to the next waiter at once.
+    await expect(next).resolves.toBeUndefined()
+    expect(limiter.statistics()).toMatchObject({ waiting: 0 })
+    expect(limiter.statistics().tokens).toBeCloseTo(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   it('leaves the queue and clears its timer when its signal aborts mid-wait', async () => {
     vi.useFakeTimers()
     const limiter = new RateLimiter({ rate: 1, per: 1000, burst: 1 })

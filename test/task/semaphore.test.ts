@@ -177,16 +177,31 @@ describe('Semaphore', () => {
     expect(abortListeners(new AbortController().signal)).toBe(0)
   })
 
-  it('keeps the permit when the signal aborts right after the handoff', async () => {
+  it('passes the permit on when the signal aborts after the handoff but before the caller resumes', async () => {
+    // asyncio test_acquire_no_hang: a waiter cancelled after release() woke it never holds it
+    const semaphore = new Semaphore(1)
+    const held = semaphore.acquireNowait()
+    const controller = new AbortController()
+    const reason = new Error('too late')
+    const waiter = semaphore.acquire({ signal: controller.signal })
+    const next = semaphore.acquire()
+    held.release()
+    controller.abort(reason)
+    await expect(waiter).rejects.toBe(reason)
+    const permit = await next
+    expect(semaphore.statistics()).toEqual({ permits: 1, available: 0, waiting: 0 })
+    permit.release()
+    expect(semaphore.statistics()).toEqual({ permits: 1, available: 1, waiting: 0 })
+  })
+
+  it('returns the permit to the semaphore when the aborted waiter was the last one', async () => {
     const semaphore = new Semaphore(1)
     const held = semaphore.acquireNowait()
     const controller = new AbortController()
     const waiter = semaphore.acquire({ signal: controller.signal })
     held.release()
     controller.abort(new Error('too late'))
-    const permit = await waiter
-    expect(semaphore.available).toBe(0)
-    permit.release()
+    await expect(waiter).rejects.toThrow('too late')
     expect(semaphore.statistics()).toEqual({ permits: 1, available: 1, waiting: 0 })
   })
 

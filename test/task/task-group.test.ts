@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isSuppressedError, withContext } from '../../src/context/index.js'
-import { isClosedError, isTaskGroupError, TaskGroupError } from '../../src/task/errors.js'
+import {
+  AlreadyEnteredError,
+  isClosedError,
+  isTaskGroupError,
+  TaskGroupError,
+} from '../../src/task/errors.js'
 import { isTimeoutError, TimeoutError, timeout } from '../../src/task/index.js'
 import { sleep } from '../../src/task/sleep.js'
 import { Task } from '../../src/task/task.js'
@@ -38,18 +43,24 @@ afterEach(() => {
 })
 
 describe('TaskGroup', () => {
-  it('passes the group signal to fn when spawning', async () => {
+  it('passes fn a signal of its own that follows the group signal when spawning', async () => {
     const seen: AbortSignal[] = []
-    await withContext(new TaskGroup(), (group) => {
+    const controller = new AbortController()
+    const run = withContext(new TaskGroup({ signal: controller.signal }), (group) => {
       group.spawn(async (signal) => {
         seen.push(signal)
       })
       group.spawn((signal) => {
         seen.push(signal)
       })
-      expect(seen).toEqual([group.signal, group.signal])
-      expect(group.signal.aborted).toBe(false)
+      expect(seen).toHaveLength(2)
+      expect(seen[0]).not.toBe(seen[1])
+      expect(seen.some((signal) => signal.aborted)).toBe(false)
+      const waiting = group.spawn((signal) => sleep(60_000, { signal }))
+      controller.abort(new Error('outer'))
+      return waiting
     })
+    await expect(run).rejects.toThrow('outer')
   })
 
   it('runs fn synchronously up to its first await when spawning', async () => {
@@ -476,6 +487,7 @@ describe('TaskGroup', () => {
     const group = new TaskGroup()
     await withContext(group, async () => {
       await expect(group.enter()).rejects.toThrow('TaskGroup has already been entered')
+      await expect(group.enter()).rejects.toBeInstanceOf(AlreadyEnteredError)
     })
     await expect(group.enter()).rejects.toSatisfy(isClosedError)
     await expect(withContext(group, () => {})).rejects.toSatisfy(isClosedError)
@@ -796,5 +808,90 @@ describe('TaskGroup', () => {
     gate.resolve()
     await groupErrorOf(outcome)
     expect(group.statistics()).toEqual({ running: 0, failures: 1, state: 'closed' })
+  })
+})
+
+describe('Task.cancel() (asyncio Task.cancel, test_taskgroup_03)', () => {
+  it('stops that task alone; the group and its other tasks go on and it is not a failure', async () => {
+    const events: string[] = []
+    let cancelled: Task<void> | undefined
+    const result = await withContext(new TaskGroup(), async (group) => {
+      cancelled = group.spawn(async (signal) => {
+        try {
+          await sleep(60_000, { signal })
+        } finally {
+          events.push('cancelled task stopped')
+        }
+      })
+      const other = group.spawn(async (signal) => {
+        await sleep(5, { signal })
+        events.push('other finished')
+        return 'other'
+      })
+      await ticks(2)
+      expect(cancelled.cancel()).toBe(true)
+      expect(group.signal.aborted).toBe(false)
+      return await other
+    })
+    expect(result).toBe('other')
+    expect(events).toEqual(['cancelled task stopped', 'other finished'])
+    const error = await rejectionOf(cancelled!)
+    expect((error as Error).name).toBe('AbortError')
+  })
+
+  it('rejects the task with the given reason, and returns false once it has settled', async () => {
+    const reason = new Error('not needed any more')
+    let task: Task<void> | undefined
+    await withContext(new TaskGroup(), (group) => {
+      task = group.spawn((signal) => sleep(60_000, { signal }))
+      expect(task.cancel(reason)).toBe(true)
+      expect(task.cancel(new Error('again'))).toBe(false)
+    })
+    await expect(task!.promise).rejects.toBe(reason)
+    expect(task!.cancel()).toBe(false)
+  })
+
+  it('still reports a task that fails on its own after being cancelled, as a failure', async () => {
+    const boom = new Error('boom')
+    const error = await rejectionOf(
+      withContext(new TaskGroup(), (group) => {
+        const task = group.spawn(async (signal) => {
+          await sleep(60_000, { signal }).catch(() => {})
+          throw boom
+        })
+        task.cancel()
+      }),
+    )
+    expect(isTaskGroupError(error)).toBe(true)
+    expect((error as TaskGroupError).errors).toEqual([boom])
+  })
+
+  it('passes a group abort on to every task signal, and removes its listener when a task settles', async () => {
+    const controller = new AbortController()
+    const reason = new Error('outer')
+    const seen: unknown[] = []
+    const run = withContext(new TaskGroup({ signal: controller.signal }), (group) => {
+      for (let i = 0; i < 3; i++) {
+        group.spawn((signal) =>
+          sleep(60_000, { signal }).catch((error: unknown) => {
+            seen.push(error)
+            throw error
+          }),
+        )
+      }
+      group.spawn((signal) => sleep(1, { signal }))
+    })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    controller.abort(reason)
+    await expect(run).rejects.toBe(reason)
+    expect(seen).toEqual([reason, reason, reason])
+    expect(abortListeners(controller.signal)).toBe(0)
+  })
+
+  it('returns false for a task whose function takes no signal: there is nothing to abort', async () => {
+    await withContext(new TaskGroup(), (group) => {
+      const task = group.spawn(async () => 1)
+      expect(task.cancel()).toBe(false)
+    })
   })
 })

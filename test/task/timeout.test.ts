@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { withContext } from '../../src/context/index.js'
 import {
+  AlreadyEnteredError,
   deadline,
+  isAlreadyEnteredError,
   isTimeoutError,
   sleep,
+  TaskGroup,
   TimeoutError,
   type TimeoutScope,
   timeout,
@@ -170,7 +173,7 @@ describe('timeout()', () => {
     expect(await timersAbove(before)).toBe(0)
   })
 
-  it('lets the outer TimeoutError through the inner scope when nested inside a shorter timeout', async () => {
+  it('raises the outer TimeoutError from the outer scope only, when nested inside a shorter timeout', async () => {
     vi.useFakeTimers()
     const outer = timeout(10)
     let inner: TimeoutScope | undefined
@@ -187,7 +190,11 @@ describe('timeout()', () => {
     expect((error as Error).message).toBe('Timed out after 10 ms')
     expect(outer.expired).toBe(true)
     expect(inner?.expired).toBe(false)
-    expect(inner?.signal.reason).toBe(error)
+    // Inside, the outer expiry is a cancellation, not a TimeoutError.
+    const inside = inner?.signal.reason as Error
+    expect(inside.name).toBe('AbortError')
+    expect(isTimeoutError(inside)).toBe(false)
+    expect(inside.cause).toBe(error)
     expect(vi.getTimerCount()).toBe(0)
   })
 
@@ -446,6 +453,170 @@ describe('timeout()', () => {
     const error = await outcome
     expect(error).toBe((reason as AbortSignal).reason)
     expect(isTimeoutError(error)).toBe(true)
+  })
+})
+
+describe('nested timeout scopes (asyncio test_timeouts.py, trio cancel scopes)', () => {
+  it('does not let a TimeoutError catch inside the inner scope swallow the outer expiry', async () => {
+    // test_nested_timeouts_concurrent: the outer deadline passes while the inner one has not.
+    vi.useFakeTimers()
+    const caughtInside: unknown[] = []
+    let reachedEnd = false
+    const outer = timeout(10)
+    const outcome = rejectionOf(
+      withContext(outer, async ({ signal }) => {
+        await withContext(timeout(1000, { signal }), async (inner) => {
+          try {
+            await sleep(5000, { signal: inner.signal })
+          } catch (error) {
+            caughtInside.push(error)
+            if (isTimeoutError(error)) return // "my own timeout": must not match the outer one
+            throw error
+          }
+        })
+        reachedEnd = true
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(10)
+    const error = await outcome
+    expect(isTimeoutError(error)).toBe(true)
+    expect(error).toBe(outer.signal.reason)
+    expect(reachedEnd).toBe(false)
+    expect(caughtInside).toHaveLength(1)
+    expect((caughtInside[0] as Error).name).toBe('AbortError')
+    expect((caughtInside[0] as Error).cause).toBe(error)
+  })
+
+  it('raises only from the outer scope when both share one deadline, and both are expired', async () => {
+    // test_nested_timeouts: "Only the topmost context manager should raise TimeoutError"
+    vi.useFakeTimers()
+    const at = Date.now() + 10
+    const outer = deadline(at)
+    let inner: TimeoutScope | undefined
+    let fromInner: unknown
+    const outcome = rejectionOf(
+      withContext(outer, async ({ signal }) => {
+        inner = deadline(at, { signal })
+        try {
+          await withContext(inner, (scope) => sleep(5000, { signal: scope.signal }))
+        } catch (error) {
+          fromInner = error
+          throw error
+        }
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(10)
+    const error = await outcome
+    expect(isTimeoutError(error)).toBe(true)
+    expect(isTimeoutError(fromInner)).toBe(false)
+    expect((fromInner as Error).name).toBe('AbortError')
+    expect(outer.expired).toBe(true)
+    expect(inner?.expired).toBe(true)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('raises only from the outer scope when the inner timer of a shared deadline runs first', async () => {
+    vi.useFakeTimers()
+    const at = Date.now() + 10
+    const outer = deadline(at)
+    let inner: TimeoutScope | undefined
+    let fromInner: unknown
+    let ownReason: unknown
+    const outcome = rejectionOf(
+      withContext(outer, async ({ signal }) => {
+        inner = deadline(at, { signal })
+        // Re-arming the outer timer for the same time puts it after the inner one.
+        outer.reschedule(at)
+        // The body ignores the signal until both timers have run.
+        await withContext(inner, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          // The inner timer ran first: its own signal holds its own TimeoutError.
+          ownReason = inner?.signal.reason
+          inner?.signal.throwIfAborted()
+        }).catch((error: unknown) => {
+          fromInner = error
+          throw error
+        })
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(20)
+    const error = await outcome
+    expect(isTimeoutError(error)).toBe(true)
+    expect(error).toBe(outer.signal.reason)
+    expect(isTimeoutError(fromInner)).toBe(false)
+    expect(isTimeoutError(ownReason)).toBe(true)
+    expect(ownReason).not.toBe(error)
+    expect(outer.expired).toBe(true)
+    expect(inner?.expired).toBe(true)
+  })
+
+  it('shows the outer expiry to tasks of a TaskGroup in the inner scope as a cancellation', async () => {
+    vi.useFakeTimers()
+    const seen: unknown[] = []
+    const outer = timeout(10)
+    const outcome = rejectionOf(
+      withContext(outer, ({ signal }) =>
+        withContext(timeout(1000, { signal }), (inner) =>
+          withContext(new TaskGroup({ signal: inner.signal }), (group) => {
+            for (let i = 0; i < 3; i++) {
+              group.spawn((taskSignal) =>
+                sleep(5000, { signal: taskSignal }).catch((error: unknown) => {
+                  seen.push(error)
+                  throw error
+                }),
+              )
+            }
+          }),
+        ),
+      ),
+    )
+    await vi.advanceTimersByTimeAsync(10)
+    const error = await outcome
+    expect(error).toBe(outer.signal.reason)
+    expect(seen).toHaveLength(3)
+    expect(seen.every((reason) => !isTimeoutError(reason))).toBe(true)
+  })
+})
+
+describe('a timeout scope is single-use (asyncio test_timeout_double_enter)', () => {
+  it('throws AlreadyEnteredError when entered while active, and keeps its own deadline', async () => {
+    vi.useFakeTimers()
+    const scope = timeout(100)
+    let second: unknown
+    const outcome = rejectionOf(
+      withContext(scope, async ({ signal }) => {
+        second = await rejectionOf(withContext(scope, () => 'nested'))
+        await sleep(300, { signal })
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(100)
+    const error = await outcome
+    expect(second).toBeInstanceOf(AlreadyEnteredError)
+    expect((second as Error).message).toContain('already active')
+    expect(isTimeoutError(error)).toBe(true)
+    expect(scope.expired).toBe(true)
+  })
+
+  it('throws AlreadyEnteredError when entered after it finished', async () => {
+    const scope = timeout(1000)
+    expect(await withContext(scope, () => 'first')).toBe('first')
+    let ran = false
+    const error = await rejectionOf(
+      withContext(scope, () => {
+        ran = true
+      }),
+    )
+    expect(isAlreadyEnteredError(error)).toBe(true)
+    expect((error as Error).message).toContain('already finished')
+    expect(ran).toBe(false)
+  })
+
+  it('throws AlreadyEnteredError when entered after using disposed it', async () => {
+    const scope = timeout(1000)
+    {
+      using _scope = scope
+    }
+    await expect(scope.enter()).rejects.toBeInstanceOf(AlreadyEnteredError)
   })
 })
 
