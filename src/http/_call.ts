@@ -5,7 +5,7 @@ import { sleep } from '../task/index.js'
 import { classifyError, isStaleConnection } from './_classify.js'
 import { type Decision, decide } from './_decide.js'
 import type { Engine, Prepared } from './_engine.js'
-import { type HopRequest, nextHop } from './_redirect.js'
+import { type HopRequest, locationFromHeader, nextHop } from './_redirect.js'
 import { Exchange, type ExchangeOwner } from './_transport.js'
 import {
   type HttpHeaders,
@@ -246,7 +246,8 @@ export class Call implements ExchangeOwner {
         if (decision.action === 'follow') {
           await engine.discard(exchange)
           if (this.aborted) throw this.reason
-          const next = nextHop(hop, status, decision.location, redirect.allowDowngrade)
+          const location = locationFromHeader(decision.location)
+          const next = nextHop(hop, status, location, redirect.allowDowngrade)
           redirects ??= []
           redirects.push(next.url.href)
           if (redirects.length > redirect.limit) {

@@ -16,10 +16,11 @@ import {
   resolveTimeouts,
 } from './_options.js'
 import type { Permits } from './_permits.js'
+import { checkRequestParts } from './_request-check.js'
 import type { DecompressSettings } from './_response-init.js'
 import type { RetrySettings } from './_retry.js'
 import type { Exchange, Transport } from './_transport.js'
-import { ClientClosedError, InvalidUrlError } from './errors.js'
+import { ClientClosedError, InvalidRequestError, InvalidUrlError } from './errors.js'
 import { HttpResponse } from './http-response.js'
 import type { RequestOptions } from './request-options.js'
 
@@ -34,6 +35,8 @@ export interface Template {
   readonly redirect: ResolvedRedirect
   readonly maxBodySize: number
   readonly throwOnStatus: boolean
+  /** What is wrong with the method or a header, found once; each call reports it. */
+  readonly problem: string | undefined
 }
 
 /** One call's request, ready to send. */
@@ -105,8 +108,8 @@ export class Engine {
 
   /** Resolves a call's options against the client's (all but the URL). Throws for bad ones. */
   resolve(method: string, options: RequestOptions = {}): Template {
-    if (typeof method !== 'string' || !METHOD.test(method)) {
-      throw new TypeError(`Expected \`method\` to be an HTTP method, got \`${String(method)}\``)
+    if (typeof method !== 'string') {
+      throw new TypeError(`Expected \`method\` to be a string, got \`${String(method)}\``)
     }
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('Expected `options` to be an object')
@@ -129,8 +132,11 @@ export class Engine {
     } else if (options.body !== undefined) {
       throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
     }
+    const upper = METHOD.test(method) ? method.toUpperCase() : method
+    const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : body?.byteLength
     return {
-      method: method.toUpperCase(),
+      method: upper,
+      problem: checkRequestParts(upper, headers, bodyLength),
       headers,
       body,
       signal,
@@ -145,6 +151,10 @@ export class Engine {
   /** `template` for one URL: only the URL is parsed (credentials become `Authorization`). */
   prepare(template: Template, input: unknown): Prepared {
     const url = parseHttpUrl(input, template.method)
+    if (template.problem !== undefined) {
+      const { method, problem } = template
+      throw new InvalidRequestError({ method, url: url.href, problem })
+    }
     let headers = template.headers
     if (url.username !== '' || url.password !== '' || url.hash !== '') {
       if ((url.username !== '' || url.password !== '') && headers.authorization === undefined) {

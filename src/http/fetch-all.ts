@@ -144,12 +144,18 @@ export function fetchAll<T = string>(
   // One controller for the whole run, not one per input: it aborts every call in flight when
   // the consumer stops or `options.signal` aborts.
   const run = new AbortController()
+  // Resolve the shared options once (this also validates them); each input adds its URL.
+  const template = engine.resolve(method, { ...options, signal: run.signal })
+  if (template.problem !== undefined) {
+    // The same for every input: a bad option of the batch, not a failure of one URL.
+    throw new TypeError(
+      `Expected \`options\` to give a request that can be sent: ${template.problem}`,
+    )
+  }
   const outer = options.signal
   const onOuterAbort = () => run.abort(outer?.reason)
   if (outer?.aborted) run.abort(outer.reason)
   else outer?.addEventListener('abort', onOuterAbort, { once: true })
-  // Resolve the shared options once (this also validates them); each input adds its URL.
-  const template = engine.resolve(method, { ...options, signal: run.signal })
   const outcomes = pipe(
     inputs,
     mapConcurrent(

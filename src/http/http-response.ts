@@ -4,6 +4,7 @@ import type { Transform, Writable } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import * as zlib from 'node:zlib'
 import { discardBody } from './_body.js'
+import { decoderFor } from './_charset.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
@@ -260,7 +261,7 @@ export class HttpResponse implements AsyncDisposable {
    * const html = await response.text()
    */
   async text(): Promise<string> {
-    const decoder = _sharedDecoder(_charset(_headerValue(this.headers['content-type'])))
+    const decoder = decoderFor(_charset(_headerValue(this.headers['content-type'])))
     const bytes = this.#canCollectRaw() ? await this.#collectRaw('pooled') : await this.bytes()
     return decoder.decode(bytes)
   }
@@ -936,29 +937,6 @@ async function* _lines(
 
 function _stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line
-}
-
-/**
- * One-shot decoders (no `stream` option, so no state between calls) by `charset` label,
- * shared by every response: building a TextDecoder per body is measurable in a batch. Labels
- * come from servers, so the cache is kept small.
- */
-const _decoders = new Map<string, TextDecoder>()
-
-function _sharedDecoder(label: string | undefined): TextDecoder {
-  const key = label?.toLowerCase() ?? 'utf-8'
-  let decoder = _decoders.get(key)
-  if (decoder === undefined) {
-    try {
-      decoder = new TextDecoder(key)
-    } catch {
-      // An unknown label: fall back to UTF-8, as browsers do.
-      decoder = _decoders.get('utf-8') ?? new TextDecoder()
-    }
-    if (_decoders.size >= 32) _decoders.clear()
-    _decoders.set(key, decoder)
-  }
-  return decoder
 }
 
 const _EMPTY = new Uint8Array(0)

@@ -259,7 +259,11 @@ describe('HttpClient.request()', () => {
       }),
     )
     expect(errors[0]).toBeInstanceOf(InvalidUrlError)
-    expect((errors[1] as Error).message).toMatch(/`method`/)
+    expect(errors[1]).toMatchObject({
+      code: 'ASYNCWITH_INVALID_REQUEST',
+      method: 'NOT A METHOD',
+      url: server.url('/json'),
+    })
     expect(errors[2]).toBeInstanceOf(RangeError)
     expect((errors[3] as Error).message).toMatch(/`options\.body`/)
     expect((errors[4] as Error).message).toMatch(/`options\.signal`/)
