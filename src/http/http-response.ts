@@ -553,6 +553,8 @@ export class HttpResponse implements AsyncDisposable {
       body.once('end', onEnd)
       body.once('error', onError)
       body.once('close', onClose)
+      // A body that failed before anyone read it (its limit passed while it sat unread).
+      if (body.destroyed) onClose()
       if (signal.aborted) onAbort()
       else if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
     })
