@@ -239,6 +239,23 @@ export class Engine {
     if (call.response === undefined) this.#unlink(call)
   }
 
+  #warned = false
+
+  /**
+   * Called while requests have waited long for a permit: when responses nobody read hold the
+   * connections, say so once, since the wait may never end.
+   */
+  warnIfStuck(): void {
+    if (this.#warned || this.openResponses === 0) return
+    this.#warned = true
+    process.emitWarning(
+      `${this.permits.waiting} request(s) have waited over 5 s for a connection while ` +
+        `${this.openResponses} response(s) hold theirs with a body nobody has read: read ` +
+        'each body, or release the response (`await using`, `response.release()`)',
+      { code: 'ASYNCWITH_HTTP_UNREAD_RESPONSES' },
+    )
+  }
+
   /** Aborts every call, releases open responses, closes the transport. */
   async close(): Promise<void> {
     const calls: Call[] = []

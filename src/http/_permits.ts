@@ -5,6 +5,9 @@ import type { Permit } from '../task/index.js'
 import { KeyedSemaphores } from './_keyed-semaphores.js'
 import { _LocalHostGate, type HostGate, type HostPermit } from './host-gate.js'
 
+/** How long a wait for a permit lasts before the watchdog looks at what blocks it. */
+const STUCK_AFTER = 5000
+
 /** The permits one attempt holds; the attempt object itself carries them. */
 export interface PermitHolder {
   originPermit: Permit | undefined
@@ -15,13 +18,22 @@ export class Permits {
   readonly #origins: KeyedSemaphores
   readonly #gate: HostGate
   readonly #local: _LocalHostGate | undefined
-  /** Attempts waiting for a permit, for the watchdog that says what blocks them. */
+  /** Attempts waiting for a permit. */
   waiting = 0
+  readonly #onStuck: () => void
+  /**
+   * Runs while an attempt waits. It keeps the process alive: a wait on a promise alone would
+   * let Node.js exit silently mid-work (code 13) when what it waits for can never come, such
+   * as a connection held by a response nobody reads. Every {@link STUCK_AFTER} ms it lets the
+   * engine say what blocks.
+   */
+  #watchdog: ReturnType<typeof setInterval> | undefined = undefined
 
-  constructor(connections: number, gate: HostGate) {
+  constructor(connections: number, gate: HostGate, onStuck: () => void) {
     this.#origins = new KeyedSemaphores(connections)
     this.#gate = gate
     this.#local = gate instanceof _LocalHostGate ? gate : undefined
+    this.#onStuck = onStuck
   }
 
   /** Takes both permits without waiting, when the local gate has them free. */
@@ -46,7 +58,7 @@ export class Permits {
    * two in that order, so two attempts never wait for each other's.
    */
   async take(holder: PermitHolder, url: URL, signal: AbortSignal): Promise<void> {
-    this.waiting++
+    if (this.waiting++ === 0) this.#watchdog = setInterval(this.#onStuck, STUCK_AFTER)
     try {
       const origin = await this.#origins.acquire(url.origin, signal)
       let host: HostPermit
@@ -59,7 +71,10 @@ export class Permits {
       holder.originPermit = origin
       holder.hostPermit = host
     } finally {
-      this.waiting--
+      if (--this.waiting === 0) {
+        clearInterval(this.#watchdog)
+        this.#watchdog = undefined
+      }
     }
   }
 

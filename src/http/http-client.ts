@@ -71,7 +71,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       maxHeaderSize: resolveMaxHeaderSize(options.maxHeaderSize),
       tls: resolveTls(options.tls),
     })
-    this.#engine = new Engine(transport, new Permits(connections, gate), {
+    const permits = new Permits(connections, gate, () => this.#engine.warnIfStuck())
+    this.#engine = new Engine(transport, permits, {
       headers: {
         'user-agent': `asyncwith/${VERSION}`,
         ...(decompress.enabled ? { 'accept-encoding': acceptEncoding() } : {}),

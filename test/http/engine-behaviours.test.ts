@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import {
   ConnectionError,
   HttpClient,
@@ -9,7 +11,7 @@ import {
 } from 'asyncwith/http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { classifyError } from '../../src/http/_classify.js'
-import { startTestServer, type TestServer } from '../_helpers/http-server.js'
+import { flakyKey, startTestServer, type TestServer } from '../_helpers/http-server.js'
 import { rejectionOf, useClients } from './_client-fixtures.js'
 
 // The behaviours of issue 11, each against a local server that does exactly that.
@@ -75,6 +77,29 @@ describe('responses nobody reads (behaviour 1)', () => {
     expect(error).toBeInstanceOf(HttpTimeoutError)
     expect(error).toMatchObject({ phase: 'body', ms: 100 })
   })
+
+  it('never lets the process exit silently while a request waits on an unread response', async () => {
+    const script = fileURLToPath(new URL('./_unread-wait.ts', import.meta.url))
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'pipe' })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    const warned = new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        if (stderr.includes('ASYNCWITH_HTTP_UNREAD_RESPONSES')) resolve()
+      })
+    })
+    const exited = once(child, 'exit').then(([code]) => `exited with ${String(code)}`)
+    const first = await Promise.race([warned.then(() => 'warned'), exited])
+    child.kill()
+    await once(child, 'close').catch(() => {})
+    expect(first).toBe('warned')
+    expect(stdout).toBe('first 200\n')
+    expect(stderr).toMatch(/response\(s\) hold theirs with a body nobody has read/)
+  }, 60_000)
 
   it('keeps the whole body of an unread response for a later read', async () => {
     const client = newClient({ connections: 1 })
@@ -276,5 +301,42 @@ describe('one timer rule', () => {
       raw.close()
       await once(raw, 'close')
     }
+  })
+})
+
+async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = []
+  for await (const item of source) items.push(item)
+  return items
+}
+
+describe('fetchAll outcomes', () => {
+  it('times the wait before the final attempt apart from its ttfb', async () => {
+    const client = newClient({ retry: { limit: 2, baseDelay: 1 } })
+    const url = server.url(`/flaky/1?key=${flakyKey()}&status=503&retry-after=0`)
+    const [outcome] = await collect(client.fetchAll([url]))
+    expect(outcome).toMatchObject({ ok: true, status: 200, attempts: 2 })
+    const { start, wait, ttfb, total } = outcome!.timings
+    expect(start).toBeGreaterThan(0)
+    expect(wait).toBeGreaterThanOrEqual(0)
+    expect(ttfb).toBeGreaterThanOrEqual(0)
+    expect(wait + (ttfb as number)).toBeLessThanOrEqual(total)
+  })
+
+  it('reports the status and headers of a final response whose body failed', async () => {
+    const client = newClient({ retry: 0 })
+    const outcomes = await collect(
+      client.fetchAll([server.url('/bytes/1000'), server.url('/reset-mid-body'), 'nope'], {
+        maxBodySize: 10,
+        ordered: true,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ ok: false, status: 200 })
+    expect(outcomes[0]).toHaveProperty(['headers', 'content-length'], '1000')
+    expect(outcomes[0]).toHaveProperty(['error', 'code'], 'ASYNCWITH_BODY_TOO_LARGE')
+    expect(outcomes[1]).toMatchObject({ ok: false, status: 200 })
+    expect(outcomes[2]).toMatchObject({ ok: false, attempts: 0 })
+    expect(outcomes[2]).not.toHaveProperty('status')
+    expect(outcomes[2]?.timings.ttfb).toBeUndefined()
   })
 })
