@@ -1,10 +1,9 @@
 import { Buffer } from 'node:buffer'
 import { STATUS_CODES } from 'node:http'
 import type { Transform, Writable } from 'node:stream'
-import { TextDecoder } from 'node:util'
 import * as zlib from 'node:zlib'
 import { discardBody } from './_body.js'
-import { decoderFor } from './_charset.js'
+import { decoderFor, type StreamDecoder, streamDecoderFor } from './_charset.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
@@ -733,16 +732,8 @@ export class HttpResponse implements AsyncDisposable {
     this.#init.onDone()
   }
 
-  #textDecoder(): TextDecoder {
-    const label = _charset(_headerValue(this.headers['content-type']))
-    if (label !== undefined) {
-      try {
-        return new TextDecoder(label)
-      } catch {
-        // An unknown label: fall back to UTF-8, as browsers do.
-      }
-    }
-    return new TextDecoder()
+  #textDecoder(): StreamDecoder {
+    return streamDecoderFor(_charset(_headerValue(this.headers['content-type'])))
   }
 }
 
@@ -906,7 +897,7 @@ function _drained(stream: Writable): Promise<void> {
 /** Splits decoded text into lines as chunks arrive, keeping only the unfinished line. */
 async function* _lines(
   chunks: AsyncIterable<Uint8Array>,
-  decoder: TextDecoder,
+  decoder: StreamDecoder,
 ): AsyncGenerator<string, void, undefined> {
   let pending = ''
   const split = function* (final: boolean): Generator<string, void, undefined> {
