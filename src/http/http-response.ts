@@ -1,14 +1,14 @@
 import { Buffer } from 'node:buffer'
 import { STATUS_CODES } from 'node:http'
-import type { Transform, Writable } from 'node:stream'
+import { pipeline, type Readable, type Transform } from 'node:stream'
 import * as zlib from 'node:zlib'
 import { discardBody } from './_body.js'
 import { decoderFor, type StreamDecoder, streamDecoderFor } from './_charset.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
-// How a body is read: undici's body stream → one node:zlib streaming decoder per content
-// coding (each fed by its own small pump, with back-pressure both ways) → one counting loop
+// How a body is read: the exchange's body stream → one node:zlib streaming decoder per
+// content coding (joined with node:stream's `pipeline`, back-pressure both ways) → one counting loop
 // that enforces `maxBodySize` and the ratio bound on decoded bytes → the reader (`text()`,
 // `bytes()`, `body`, `lines()`). Nothing holds more than a few chunks: zlib's streams emit
 // at most `chunkSize` (16 KiB) per step and stop when their output is not read, so a bomb
@@ -583,9 +583,12 @@ export class HttpResponse implements AsyncDisposable {
         }
       }
       signal.addEventListener('abort', onAbort, { once: true })
-      let source: AsyncIterable<Buffer> = this.#rawChunks()
-      if (codings.length > 0) this.#decoding = true
-      for (const coding of codings.reverse()) source = _decode(source, coding)
+      let source: AsyncIterable<Buffer>
+      if (codings.length === 0) source = this.#rawChunks()
+      else {
+        this.#decoding = true
+        source = this.#decodedChunks(codings.reverse())
+      }
       let decoded = 0
       for await (const chunk of source) {
         if (this.#released) throw _releasedError()
@@ -644,6 +647,46 @@ export class HttpResponse implements AsyncDisposable {
     } finally {
       this.#rawBusy = false
       await iterator.return?.()
+    }
+  }
+
+  /**
+   * The body through one node:zlib decoder per coding (`codings` in the order to undo them),
+   * joined with `pipeline`, which carries back-pressure both ways and destroys the whole chain
+   * when one part fails or the reader leaves. Encoded bytes are counted as they leave
+   * undici's stream. An empty body stays empty (as browsers treat it).
+   */
+  async *#decodedChunks(codings: readonly _Coding[]): AsyncGenerator<Buffer, void, undefined> {
+    const body = this.#init.body
+    this.#rawBusy = true
+    const head = await _peek(body)
+    if (head === undefined) {
+      this.#rawBusy = false
+      return
+    }
+    let sourceError: unknown
+    const onData = (chunk: Buffer): void => {
+      this.#encoded += chunk.byteLength
+    }
+    const onError = (error: unknown): void => {
+      sourceError ??= error
+    }
+    body.on('data', onData)
+    body.on('error', onError)
+    const decoders = codings.map((coding, index) =>
+      _decoder(coding, index === 0 ? head : undefined),
+    )
+    const output = pipeline([body, ...decoders], _noop) as unknown as Readable
+    try {
+      for await (const chunk of output) yield chunk as Buffer
+    } catch (error) {
+      if (sourceError !== undefined) throw new _SourceFailure(sourceError)
+      throw new _DecodeFailure(error)
+    } finally {
+      body.off('data', onData)
+      body.off('error', onError)
+      this.#rawBusy = false
+      if (!output.destroyed) output.destroy()
     }
   }
 
@@ -785,38 +828,54 @@ function _charset(contentType: string | undefined): string | undefined {
   return undefined
 }
 
-/** Undoes one content coding, streaming; an empty body stays empty (as browsers treat it). */
-async function* _decode(
-  source: AsyncIterable<Buffer>,
-  coding: _Coding,
-): AsyncGenerator<Buffer, void, undefined> {
-  const input = source[Symbol.asyncIterator]()
-  // Peek at the first two bytes: raw deflate has no zlib header, and an empty body has none.
-  const head: Buffer[] = []
-  let size = 0
-  let ended = false
-  while (size < 2) {
-    const result = await input.next()
-    if (result.done) {
-      ended = true
-      break
+/**
+ * The first chunk of `body`, put back so that it is read again; `undefined` when the body is
+ * empty. Raw deflate is told from zlib-wrapped deflate by its first two bytes.
+ */
+function _peek(body: Readable): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onError)
+      body.off('close', onClose)
     }
-    if (result.value.byteLength === 0) continue
-    head.push(result.value)
-    size += result.value.byteLength
-  }
-  if (size === 0) return
-  const transform = _decoder(coding, head[0]!.byteLength >= 2 ? head[0]! : Buffer.concat(head))
-  yield* _through(transform, head, ended ? undefined : input)
+    const onData = (chunk: Buffer): void => {
+      done()
+      body.pause()
+      body.unshift(chunk)
+      resolve(chunk)
+    }
+    const onEnd = (): void => {
+      done()
+      resolve(undefined)
+    }
+    const onError = (error: unknown): void => {
+      done()
+      reject(new _SourceFailure(error))
+    }
+    const onClose = (): void => {
+      done()
+      reject(new _SourceFailure(body.errored ?? _releasedError()))
+    }
+    body.on('data', onData)
+    body.once('end', onEnd)
+    body.once('error', onError)
+    body.once('close', onClose)
+    if (body.destroyed) onClose()
+  })
 }
 
-function _decoder(coding: _Coding, head: Buffer): Transform {
+function _decoder(coding: _Coding, head: Buffer | undefined): Transform {
   switch (coding) {
     case 'gzip':
       return zlib.createGunzip()
     case 'deflate':
       // Servers send both zlib-wrapped (as the RFC says) and raw deflate; browsers accept both.
-      return _isZlibHeader(head) ? zlib.createInflate() : zlib.createInflateRaw()
+      // An inner coding's bytes are not seen before decoding: those follow the RFC.
+      return head === undefined || _isZlibHeader(head)
+        ? zlib.createInflate()
+        : zlib.createInflateRaw()
     case 'br':
       return zlib.createBrotliDecompress()
     case 'zstd':
@@ -830,68 +889,6 @@ function _isZlibHeader(head: Buffer): boolean {
   const cmf = head[0]!
   const flg = head[1]!
   return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0
-}
-
-/**
- * Runs `input` through `transform`: a pump writes input chunks (waiting for `drain`) while
- * this generator yields the output as it is asked for, so neither side buffers more than a
- * chunk or two. Errors of `input` pass through as they are; errors of `transform` become
- * {@link _DecodeFailure}.
- */
-async function* _through(
-  transform: Transform,
-  head: readonly Buffer[],
-  input: AsyncIterator<Buffer> | undefined,
-): AsyncGenerator<Buffer, void, undefined> {
-  transform.on('error', _noop)
-  let failure: { error: unknown } | undefined
-  const pump = async (): Promise<void> => {
-    try {
-      for (const chunk of head) {
-        if (transform.destroyed) return
-        if (!transform.write(chunk)) await _drained(transform)
-      }
-      if (input !== undefined) {
-        for (;;) {
-          if (transform.destroyed) return void (await input.return?.())
-          const result = await input.next()
-          if (result.done) break
-          if (transform.destroyed) return void (await input.return?.())
-          if (!transform.write(result.value)) await _drained(transform)
-        }
-      }
-      if (!transform.destroyed) transform.end()
-    } catch (error) {
-      failure = { error }
-      transform.destroy()
-    }
-  }
-  const pumping = pump()
-  try {
-    for await (const chunk of transform) yield chunk as Buffer
-  } catch (error) {
-    if (failure !== undefined) throw failure.error
-    throw new _DecodeFailure(error)
-  } finally {
-    transform.destroy()
-  }
-  // The output ended, so the pump has called `end()`: it has nothing left to do.
-  await pumping
-  if (failure !== undefined) throw failure.error
-}
-
-/** Resolves on `drain`, or when the stream is destroyed and will never drain. */
-function _drained(stream: Writable): Promise<void> {
-  if (stream.destroyed) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done)
-      stream.off('close', done)
-      resolve()
-    }
-    stream.on('drain', done)
-    stream.on('close', done)
-  })
 }
 
 /** Splits decoded text into lines as chunks arrive, keeping only the unfinished line. */
