@@ -15,6 +15,10 @@ import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError }
 // is stopped after at most one step past the limit. (`maxOutputLength` only bounds zlib's
 // one-shot functions; the streams never build one large buffer.)
 
+/** A body whose rest is up to this size is drained after a `break`, to keep the socket. */
+const _DRAIN_LIMIT = 128 * 1024
+/** Longest wait for that drain before the socket is destroyed instead. */
+const _DRAIN_TIMEOUT = 500
 /** Most content codings decoded for one response (aiohttp and curl allow a few). */
 const _MAX_CODINGS = 2
 
@@ -261,8 +265,7 @@ export class HttpResponse implements AsyncDisposable {
    */
   async text(): Promise<string> {
     const decoder = decoderFor(_charset(_headerValue(this.headers['content-type'])))
-    const bytes = this.#canCollectRaw() ? await this.#collectRaw('pooled') : await this.bytes()
-    return decoder.decode(bytes)
+    return decoder.decode(await this.#collect('pooled'))
   }
 
   /**
@@ -304,13 +307,7 @@ export class HttpResponse implements AsyncDisposable {
    * console.log(response.status, await response.drain()) // 200 1256
    */
   async drain(): Promise<number> {
-    if (this.#canCollectRaw()) {
-      await this.#collectRaw('count')
-      return this.#decoded
-    }
-    for await (const _chunk of this.#claim()) {
-      // Counted by #read as it goes.
-    }
+    await this.#collect('count')
     return this.#decoded
   }
 
@@ -331,20 +328,7 @@ export class HttpResponse implements AsyncDisposable {
    * await writeFile('logo.png', await response.bytes())
    */
   async bytes(): Promise<Uint8Array> {
-    if (this.#canCollectRaw()) return this.#collectRaw('owned')
-    const chunks: Uint8Array[] = []
-    let size = 0
-    for await (const chunk of this.#claim()) {
-      chunks.push(chunk)
-      size += chunk.byteLength
-    }
-    const bytes = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset)
-      offset += chunk.byteLength
-    }
-    return bytes
+    return this.#collect('owned')
   }
 
   /**
@@ -442,135 +426,61 @@ export class HttpResponse implements AsyncDisposable {
     if (this.#released) throw _releasedError()
   }
 
-  /** No decoding to do and nothing read yet: `bytes()` may take the stream's fast path. */
-  #canCollectRaw(): boolean {
-    if (this.#claimed || this.#released || this.#init.signal.aborted) return false
-    return !this.#init.decompress.enabled || this.#encoding === ''
+  /** Reads the whole body into one buffer: the collecting sink of the one reader. */
+  async #collect(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
+    this.#assertUsable()
+    this.#claimed = true
+    const sink = new _Collector(mode)
+    await this.#read(sink)
+    return sink.result()
+  }
+
+  /** Claims the body for iteration: the queue sink, started by the first `next()`. */
+  #claim(): AsyncIterableIterator<Uint8Array> {
+    this.#assertUsable()
+    this.#claimed = true
+    return new _ChunkQueue(
+      (queue) => this.#read(queue),
+      (queue) => {
+        // Never read: released as an unread body is.
+        if (!this.#started) return this.release()
+        if (this.#completed) return undefined
+        const { body } = this.#init
+        const length = this.#declaredLength()
+        if (this.#decoding || length === undefined || length > _DRAIN_LIMIT) {
+          // Left early: cut the body off; the read then rejects, which nobody needs to see.
+          body.destroy()
+          return undefined
+        }
+        // A small rest is read and dropped, so the connection is reused; briefly.
+        queue.drop()
+        const timer = setTimeout(() => body.destroy(), _DRAIN_TIMEOUT)
+        body.once('close', () => clearTimeout(timer))
+        body.once('end', () => clearTimeout(timer))
+        return undefined
+      },
+    )
   }
 
   /**
-   * Reads the whole undecoded body through stream events, without the async generators of
-   * `#read()`: most responses of a batch are small and plain, and this is their hot path.
-   * The limits are the same: `maxBodySize` while streaming, the idle timer between chunks.
+   * The one body reader: the source (the exchange's stream, or it through one node:zlib
+   * decoder per coding joined with `pipeline`) → the limits on decoded bytes (`maxBodySize`,
+   * the ratio bound) → `sink`. Stream events, not async iteration: most bodies of a batch are
+   * small and plain, and this is their hot path. Whatever happens, the body is freed and
+   * `onDone` called before it settles.
    */
-  #collectRaw(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
-    this.#claimed = true
-    this.#started = true
-    const { body, signal, maxBodySize, method, url, bodyTimeout, signalDrivesBody } = this.#init
-    const length = this.#declaredLength()
-    if (length !== undefined && length > maxBodySize) {
-      const error = new BodySizeError({
-        method,
-        url,
-        limit: maxBodySize,
-        size: length,
-        declared: true,
-      })
-      return this.#discard().then(() => {
-        this.#finish()
-        throw error
-      })
-    }
-    this.#rawBusy = true // a release() meanwhile must destroy, not drain
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      let timer: ReturnType<typeof setTimeout> | undefined
-      if (bodyTimeout !== undefined && bodyTimeout !== Number.POSITIVE_INFINITY) {
-        timer = setTimeout(() => {
-          body.destroy(new HttpTimeoutError({ method, url, phase: 'body', ms: bodyTimeout }))
-        }, bodyTimeout)
-      }
-      // The listeners come off as soon as the read settles. Left on, they tie this response
-      // (and the whole call behind it) to the stream, which undici's socket state and old,
-      // dead objects keep reachable for a while: every young-generation GC then copies and
-      // promotes whole calls, which cost more than the four removals. The constructor's
-      // no-op 'error' listener stays, so a late error cannot crash the process.
-      let settled = false
-      const settle = (): boolean => {
-        if (settled) return false
-        settled = true
-        this.#rawBusy = false
-        if (timer !== undefined) clearTimeout(timer)
-        if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
-        body.off('data', onData)
-        body.removeListener('end', onEnd)
-        body.removeListener('error', onError)
-        body.removeListener('close', onClose)
-        return true
-      }
-      const onAbort = (): void => {
-        body.destroy(signal.reason)
-      }
-      const onData = (chunk: Buffer): void => {
-        if (settled) return
-        size += chunk.byteLength
-        this.#encoded = size
-        if (size > maxBodySize) {
-          settle()
-          body.destroy()
-          this.#finish()
-          reject(new BodySizeError({ method, url, limit: maxBodySize, size }))
-          return
-        }
-        if (mode !== 'count') chunks.push(chunk)
-        timer?.refresh()
-      }
-      const onEnd = (): void => {
-        if (!settle()) return
-        this.#completed = true
-        this.#finish()
-        this.#decoded = size
-        if (mode === 'count') {
-          resolve(_EMPTY)
-        } else if (mode === 'owned') {
-          // The caller keeps it: a copy with its own memory, holding no socket read buffer.
-          const bytes = new Uint8Array(size)
-          let offset = 0
-          for (const chunk of chunks) {
-            bytes.set(chunk, offset)
-            offset += chunk.byteLength
-          }
-          resolve(bytes)
-        } else {
-          // Decoded at once and dropped: Node's buffer pool is much cheaper than a new
-          // ArrayBuffer per body.
-          resolve(Buffer.concat(chunks, size))
-        }
-      }
-      const onError = (error: unknown): void => {
-        if (!settle()) return
-        body.destroy()
-        this.#finish()
-        reject(this.#mapError(new _SourceFailure(error)))
-      }
-      // A destroy without an error (our own release) ends the stream with only 'close'.
-      const onClose = (): void => {
-        if (!body.readableEnded) onError(body.errored ?? _releasedError())
-      }
-      body.on('data', onData)
-      body.once('end', onEnd)
-      body.once('error', onError)
-      body.once('close', onClose)
-      // A body that failed before anyone read it (its limit passed while it sat unread).
-      if (body.destroyed) onClose()
-      if (signal.aborted) onAbort()
-      else if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
-    })
-  }
-
-  #claim(): AsyncGenerator<Uint8Array, void, undefined> {
-    this.#assertUsable()
-    this.#claimed = true
-    return this.#read()
-  }
-
-  async *#read(): AsyncGenerator<Uint8Array, void, undefined> {
+  async #read(sink: _Sink): Promise<void> {
     this.#started = true
     const { signal, maxBodySize, decompress, body, method, url } = this.#init
-    const onAbort = (): void => {
-      body.destroy(signal.reason)
+    let source: Readable | undefined = body
+    const state = { sourceError: undefined as unknown }
+    const onEncoded = (chunk: Buffer): void => {
+      this.#encoded += chunk.byteLength
     }
+    const onSourceError = (error: unknown): void => {
+      state.sourceError ??= error
+    }
+    let decoding = false
     try {
       signal.throwIfAborted()
       if (this.#released) throw _releasedError()
@@ -581,122 +491,110 @@ export class HttpResponse implements AsyncDisposable {
           const limit = maxBodySize
           throw new BodySizeError({ method, url, limit, size: length, declared: true })
         }
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      let source: AsyncIterable<Buffer>
-      if (codings.length === 0) source = this.#rawChunks()
-      else {
+      } else {
+        decoding = true
         this.#decoding = true
-        source = this.#decodedChunks(codings.reverse())
-      }
-      let decoded = 0
-      for await (const chunk of source) {
-        if (this.#released) throw _releasedError()
-        if (chunk.byteLength === 0) continue
-        decoded += chunk.byteLength
-        if (
-          codings.length > 0 &&
-          decoded > decompress.ratioFloor &&
-          decoded > decompress.maxRatio * this.#encoded
-        ) {
-          throw new DecompressionError({
-            method,
-            url,
-            encoding: this.#encoding,
-            reason: 'ratio',
-            limit: decompress.maxRatio,
-          })
+        this.#rawBusy = true
+        const head = await _peek(body)
+        if (head === undefined)
+          source = undefined // An empty body stays empty, as in browsers.
+        else {
+          body.on('data', onEncoded)
+          body.on('error', onSourceError)
+          const decoders = codings
+            .reverse()
+            .map((coding, index) => _decoder(coding, index === 0 ? head : undefined))
+          source = pipeline([body, ...decoders], _noop) as unknown as Readable
         }
-        if (decoded > maxBodySize) {
-          throw new BodySizeError({ method, url, limit: maxBodySize, size: decoded })
-        }
-        this.#decoded = decoded
-        yield chunk
       }
+      if (source !== undefined) await this.#flow(source, decoding, state, sink)
       this.#completed = true
+      sink.end()
     } catch (error) {
       throw this.#mapError(error)
     } finally {
-      signal.removeEventListener('abort', onAbort)
-      // Failed or left early (`break`): free the connection before saying we are done.
+      body.off('data', onEncoded)
+      body.off('error', onSourceError)
+      // Failed or left early: free the connection before saying we are done.
       if (!this.#completed) await this.#discard()
       this.#finish()
     }
   }
 
-  /** undici's chunks, counted; its errors are wrapped so they are told from decoding errors. */
-  async *#rawChunks(): AsyncGenerator<Buffer, void, undefined> {
-    // `destroyOnReturn: false`: leaving early keeps the stream, so `#discard()` can drain it.
-    const iterator = this.#init.body.iterator({ destroyOnReturn: false })
-    this.#rawBusy = true
-    try {
-      for (;;) {
-        let result: IteratorResult<Buffer>
-        const timer = this.#startIdleTimer()
-        try {
-          result = await iterator.next()
-        } catch (error) {
-          throw new _SourceFailure(error)
-        } finally {
-          if (timer !== undefined) globalThis.clearTimeout(timer)
-        }
-        if (result.done) return
-        this.#encoded += result.value.byteLength
-        yield result.value
+  /** Moves `source`'s chunks into `sink`, counting them; settles at the end or on failure. */
+  #flow(
+    source: Readable,
+    decoding: boolean,
+    state: { sourceError: unknown },
+    sink: _Sink,
+  ): Promise<void> {
+    const { body, signal, signalDrivesBody, maxBodySize, decompress, method, url } = this.#init
+    this.#rawBusy = true // a release() meanwhile must destroy, not drain
+    return new Promise<void>((resolve, reject) => {
+      let decoded = 0
+      // The listeners come off as soon as the read settles. Left on, they tie this response
+      // (and the whole call behind it) to the stream, which undici's socket state keeps
+      // reachable for a while: young-generation GCs then copy and promote whole calls.
+      let settled = false
+      const settle = (): boolean => {
+        if (settled) return false
+        settled = true
+        this.#rawBusy = false
+        if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
+        source.off('data', onData)
+        source.removeListener('end', onEnd)
+        source.removeListener('error', onError)
+        source.removeListener('close', onClose)
+        sink.resume = undefined
+        return true
       }
-    } finally {
-      this.#rawBusy = false
-      await iterator.return?.()
-    }
-  }
-
-  /**
-   * The body through one node:zlib decoder per coding (`codings` in the order to undo them),
-   * joined with `pipeline`, which carries back-pressure both ways and destroys the whole chain
-   * when one part fails or the reader leaves. Encoded bytes are counted as they leave
-   * undici's stream. An empty body stays empty (as browsers treat it).
-   */
-  async *#decodedChunks(codings: readonly _Coding[]): AsyncGenerator<Buffer, void, undefined> {
-    const body = this.#init.body
-    this.#rawBusy = true
-    const head = await _peek(body)
-    if (head === undefined) {
-      this.#rawBusy = false
-      return
-    }
-    let sourceError: unknown
-    const onData = (chunk: Buffer): void => {
-      this.#encoded += chunk.byteLength
-    }
-    const onError = (error: unknown): void => {
-      sourceError ??= error
-    }
-    body.on('data', onData)
-    body.on('error', onError)
-    const decoders = codings.map((coding, index) =>
-      _decoder(coding, index === 0 ? head : undefined),
-    )
-    const output = pipeline([body, ...decoders], _noop) as unknown as Readable
-    try {
-      for await (const chunk of output) yield chunk as Buffer
-    } catch (error) {
-      if (sourceError !== undefined) throw new _SourceFailure(sourceError)
-      throw new _DecodeFailure(error)
-    } finally {
-      body.off('data', onData)
-      body.off('error', onError)
-      this.#rawBusy = false
-      if (!output.destroyed) output.destroy()
-    }
-  }
-
-  /** Fails the body with a `body` timeout if no chunk arrives within `bodyTimeout` ms. */
-  #startIdleTimer(): ReturnType<typeof setTimeout> | undefined {
-    const { bodyTimeout, body, method, url } = this.#init
-    if (bodyTimeout === undefined || bodyTimeout === Number.POSITIVE_INFINITY) return undefined
-    return globalThis.setTimeout(() => {
-      body.destroy(new HttpTimeoutError({ method, url, phase: 'body', ms: bodyTimeout }))
-    }, bodyTimeout)
+      const fail = (error: unknown): void => {
+        if (!settle()) return
+        source.destroy()
+        reject(error)
+      }
+      const onAbort = (): void => {
+        body.destroy(signal.reason as Error)
+      }
+      const onData = (chunk: Buffer): void => {
+        if (settled || chunk.byteLength === 0) return
+        decoded += chunk.byteLength
+        if (!decoding) this.#encoded = decoded
+        else if (decoded > decompress.ratioFloor && decoded > decompress.maxRatio * this.#encoded) {
+          const limit = decompress.maxRatio
+          const encoding = this.#encoding
+          fail(new DecompressionError({ method, url, encoding, reason: 'ratio', limit }))
+          return
+        }
+        if (decoded > maxBodySize) {
+          fail(new BodySizeError({ method, url, limit: maxBodySize, size: decoded }))
+          return
+        }
+        this.#decoded = decoded
+        if (!sink.write(chunk)) source.pause()
+      }
+      const onEnd = (): void => {
+        if (settle()) resolve()
+      }
+      const onError = (error: unknown): void => {
+        if (!decoding) fail(new _SourceFailure(error))
+        else if (state.sourceError !== undefined) fail(new _SourceFailure(state.sourceError))
+        else fail(new _DecodeFailure(error))
+      }
+      // A destroy without an error (our own release) ends the stream with only 'close'.
+      const onClose = (): void => {
+        if (!source.readableEnded) onError(source.errored ?? _releasedError())
+      }
+      sink.resume = () => source.resume()
+      source.on('data', onData)
+      source.once('end', onEnd)
+      source.once('error', onError)
+      source.once('close', onClose)
+      if (signal.aborted) onAbort()
+      else if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
+      // A body that failed before anyone read it (its limit passed while it sat unread).
+      if (source.destroyed) onClose()
+    })
   }
 
   /** Content codings to undo, in the order sent; throws for ones we refuse. */
@@ -777,6 +675,149 @@ export class HttpResponse implements AsyncDisposable {
 
   #textDecoder(): StreamDecoder {
     return streamDecoderFor(_charset(_headerValue(this.headers['content-type'])))
+  }
+}
+
+/** Where the one reader puts decoded chunks. */
+interface _Sink {
+  /** Takes a chunk; `false` asks the reader to pause until `resume` is called. */
+  write(chunk: Buffer): boolean
+  /** The body ended (after it was freed). */
+  end(): void
+  /** Set by the reader while it runs: lets the source flow again. */
+  resume: (() => void) | undefined
+}
+
+/** Collects the whole body: owned bytes, bytes from Node's pool, or only the count. */
+class _Collector implements _Sink {
+  readonly #mode: 'owned' | 'pooled' | 'count'
+  readonly #chunks: Buffer[] = []
+  #size = 0
+  resume: (() => void) | undefined = undefined
+
+  constructor(mode: 'owned' | 'pooled' | 'count') {
+    this.#mode = mode
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.#mode !== 'count') this.#chunks.push(chunk)
+    this.#size += chunk.byteLength
+    return true
+  }
+
+  end(): void {}
+
+  result(): Uint8Array {
+    if (this.#mode === 'count') return _EMPTY
+    // Decoded at once and dropped: Node's buffer pool is much cheaper than a new ArrayBuffer.
+    if (this.#mode === 'pooled') return Buffer.concat(this.#chunks, this.#size)
+    // The caller keeps it: a copy with its own memory, holding no socket read buffer.
+    const bytes = new Uint8Array(this.#size)
+    let offset = 0
+    for (const chunk of this.#chunks) {
+      bytes.set(chunk, offset)
+      offset += chunk.byteLength
+    }
+    return bytes
+  }
+}
+
+/**
+ * The body as an async iterator: a queue sink, so the source pauses while a chunk waits for
+ * the consumer. The read starts with the first `next()`, and `done` (or the error) comes only
+ * once the read has settled, the body freed. `return()` (a `break`) cuts the body off.
+ */
+class _ChunkQueue implements _Sink, AsyncIterableIterator<Uint8Array> {
+  readonly #start: (queue: _ChunkQueue) => Promise<void>
+  readonly #leave: (queue: _ChunkQueue) => Promise<void> | undefined
+  #dropping = false
+  #reading: Promise<void> | undefined
+  readonly #chunks: Buffer[] = []
+  /** How the read settled: `true` ended, an object failed (reported once), else running. */
+  #outcome: true | { error: unknown } | undefined
+  #waiter:
+    | { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void }
+    | undefined
+  resume: (() => void) | undefined = undefined
+
+  constructor(
+    start: (queue: _ChunkQueue) => Promise<void>,
+    leave: (queue: _ChunkQueue) => Promise<void> | undefined,
+  ) {
+    this.#start = start
+    this.#leave = leave
+  }
+
+  /** From now on chunks are dropped as they come, and never pause the source. */
+  drop(): void {
+    this.#dropping = true
+    this.#chunks.length = 0
+    this.resume?.()
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.#dropping) return true
+    const waiter = this.#waiter
+    if (waiter !== undefined) {
+      this.#waiter = undefined
+      waiter.resolve({ value: chunk, done: false })
+      return true
+    }
+    this.#chunks.push(chunk)
+    return false
+  }
+
+  end(): void {}
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#reading === undefined) {
+      this.#reading = this.#start(this).then(
+        () => this.#settle(true),
+        (error: unknown) => this.#settle({ error }),
+      )
+    }
+    const chunk = this.#chunks.shift()
+    if (chunk !== undefined) {
+      if (this.#chunks.length === 0) this.resume?.()
+      return Promise.resolve({ value: chunk, done: false })
+    }
+    const outcome = this.#outcome
+    if (outcome === true) return Promise.resolve({ value: undefined, done: true })
+    if (outcome !== undefined) {
+      this.#outcome = true
+      return Promise.reject(outcome.error)
+    }
+    this.resume?.()
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject }
+    })
+  }
+
+  #settle(outcome: true | { error: unknown }): void {
+    this.#outcome = outcome
+    const waiter = this.#waiter
+    if (waiter === undefined) return
+    this.#waiter = undefined
+    this.#outcome = true
+    if (outcome === true) waiter.resolve({ value: undefined, done: true })
+    else waiter.reject(outcome.error)
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    this.#chunks.length = 0
+    await this.#leave(this)
+    await this.#reading
+    this.#outcome = true
+    return { value: undefined, done: true }
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<Uint8Array>> {
+    await this.return()
+    throw error
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
   }
 }
 
