@@ -1,8 +1,19 @@
-import { Buffer } from 'node:buffer'
+import type { Buffer } from 'node:buffer'
 import { STATUS_CODES } from 'node:http'
-import { pipeline, type Readable, type Transform } from 'node:stream'
-import * as zlib from 'node:zlib'
-import { discardBody } from './_body.js'
+import { pipeline, type Readable } from 'node:stream'
+import {
+  type BodySink,
+  ChunkQueue,
+  type Coding,
+  Collector,
+  createZstdDecompress,
+  DecodeFailure,
+  decoderOf,
+  discardBody,
+  peek,
+  releasedError,
+  SourceFailure,
+} from './_body.js'
 import { decoderFor, type StreamDecoder, streamDecoderFor } from './_charset.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
@@ -21,13 +32,6 @@ const _DRAIN_LIMIT = 128 * 1024
 const _DRAIN_TIMEOUT = 500
 /** Most content codings decoded for one response (aiohttp and curl allow a few). */
 const _MAX_CODINGS = 2
-
-type _Coding = 'gzip' | 'deflate' | 'br' | 'zstd'
-
-type _ZstdFactory = () => Transform
-
-const _createZstdDecompress = (zlib as unknown as { createZstdDecompress?: _ZstdFactory })
-  .createZstdDecompress
 
 /**
  * A response of {@link HttpClient}: its status, headers and final URL, and a body you read
@@ -423,14 +427,14 @@ export class HttpResponse implements AsyncDisposable {
         'Body has already been read: read it once, with text(), json(), bytes(), body or lines()',
       )
     }
-    if (this.#released) throw _releasedError()
+    if (this.#released) throw releasedError()
   }
 
   /** Reads the whole body into one buffer: the collecting sink of the one reader. */
   async #collect(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
     this.#assertUsable()
     this.#claimed = true
-    const sink = new _Collector(mode)
+    const sink = new Collector(mode)
     await this.#read(sink)
     return sink.result()
   }
@@ -439,7 +443,7 @@ export class HttpResponse implements AsyncDisposable {
   #claim(): AsyncIterableIterator<Uint8Array> {
     this.#assertUsable()
     this.#claimed = true
-    return new _ChunkQueue(
+    return new ChunkQueue(
       (queue) => this.#read(queue),
       (queue) => {
         // Never read: released as an unread body is.
@@ -469,7 +473,7 @@ export class HttpResponse implements AsyncDisposable {
    * small and plain, and this is their hot path. Whatever happens, the body is freed and
    * `onDone` called before it settles.
    */
-  async #read(sink: _Sink): Promise<void> {
+  async #read(sink: BodySink): Promise<void> {
     this.#started = true
     const { signal, maxBodySize, decompress, body, method, url } = this.#init
     let source: Readable | undefined = body
@@ -483,7 +487,7 @@ export class HttpResponse implements AsyncDisposable {
     let decoding = false
     try {
       signal.throwIfAborted()
-      if (this.#released) throw _releasedError()
+      if (this.#released) throw releasedError()
       const codings = decompress.enabled ? this.#codings() : []
       if (codings.length === 0) {
         const length = this.#declaredLength()
@@ -495,7 +499,7 @@ export class HttpResponse implements AsyncDisposable {
         decoding = true
         this.#decoding = true
         this.#rawBusy = true
-        const head = await _peek(body)
+        const head = await peek(body)
         if (head === undefined)
           source = undefined // An empty body stays empty, as in browsers.
         else {
@@ -503,7 +507,7 @@ export class HttpResponse implements AsyncDisposable {
           body.on('error', onSourceError)
           const decoders = codings
             .reverse()
-            .map((coding, index) => _decoder(coding, index === 0 ? head : undefined))
+            .map((coding, index) => decoderOf(coding, index === 0 ? head : undefined))
           source = pipeline([body, ...decoders], _noop) as unknown as Readable
         }
       }
@@ -526,7 +530,7 @@ export class HttpResponse implements AsyncDisposable {
     source: Readable,
     decoding: boolean,
     state: { sourceError: unknown },
-    sink: _Sink,
+    sink: BodySink,
   ): Promise<void> {
     const { body, signal, signalDrivesBody, maxBodySize, decompress, method, url } = this.#init
     this.#rawBusy = true // a release() meanwhile must destroy, not drain
@@ -577,13 +581,13 @@ export class HttpResponse implements AsyncDisposable {
         if (settle()) resolve()
       }
       const onError = (error: unknown): void => {
-        if (!decoding) fail(new _SourceFailure(error))
-        else if (state.sourceError !== undefined) fail(new _SourceFailure(state.sourceError))
-        else fail(new _DecodeFailure(error))
+        if (!decoding) fail(new SourceFailure(error))
+        else if (state.sourceError !== undefined) fail(new SourceFailure(state.sourceError))
+        else fail(new DecodeFailure(error))
       }
       // A destroy without an error (our own release) ends the stream with only 'close'.
       const onClose = (): void => {
-        if (!source.readableEnded) onError(source.errored ?? _releasedError())
+        if (!source.readableEnded) onError(source.errored ?? releasedError())
       }
       sink.resume = () => source.resume()
       source.on('data', onData)
@@ -598,7 +602,7 @@ export class HttpResponse implements AsyncDisposable {
   }
 
   /** Content codings to undo, in the order sent; throws for ones we refuse. */
-  #codings(): _Coding[] {
+  #codings(): Coding[] {
     const names = this.#encoding
       .split(',')
       .map((name) => name.trim().toLowerCase())
@@ -619,7 +623,7 @@ export class HttpResponse implements AsyncDisposable {
         coding === 'gzip' ||
         coding === 'deflate' ||
         coding === 'br' ||
-        (coding === 'zstd' && _createZstdDecompress !== undefined)
+        (coding === 'zstd' && createZstdDecompress !== undefined)
       ) {
         return coding
       }
@@ -653,9 +657,9 @@ export class HttpResponse implements AsyncDisposable {
   #mapError(error: unknown): unknown {
     const { signal, method, url } = this.#init
     if (signal.aborted) return signal.reason
-    if (this.#released && !(error instanceof TypeError)) return _releasedError()
-    if (error instanceof _SourceFailure) return this.#init.classify(error.cause, 'body')
-    if (error instanceof _DecodeFailure) {
+    if (this.#released && !(error instanceof TypeError)) return releasedError()
+    if (error instanceof SourceFailure) return this.#init.classify(error.cause, 'body')
+    if (error instanceof DecodeFailure) {
       return new DecompressionError({
         method,
         url,
@@ -676,169 +680,6 @@ export class HttpResponse implements AsyncDisposable {
   #textDecoder(): StreamDecoder {
     return streamDecoderFor(_charset(_headerValue(this.headers['content-type'])))
   }
-}
-
-/** Where the one reader puts decoded chunks. */
-interface _Sink {
-  /** Takes a chunk; `false` asks the reader to pause until `resume` is called. */
-  write(chunk: Buffer): boolean
-  /** The body ended (after it was freed). */
-  end(): void
-  /** Set by the reader while it runs: lets the source flow again. */
-  resume: (() => void) | undefined
-}
-
-/** Collects the whole body: owned bytes, bytes from Node's pool, or only the count. */
-class _Collector implements _Sink {
-  readonly #mode: 'owned' | 'pooled' | 'count'
-  readonly #chunks: Buffer[] = []
-  #size = 0
-  resume: (() => void) | undefined = undefined
-
-  constructor(mode: 'owned' | 'pooled' | 'count') {
-    this.#mode = mode
-  }
-
-  write(chunk: Buffer): boolean {
-    if (this.#mode !== 'count') this.#chunks.push(chunk)
-    this.#size += chunk.byteLength
-    return true
-  }
-
-  end(): void {}
-
-  result(): Uint8Array {
-    if (this.#mode === 'count') return _EMPTY
-    // Decoded at once and dropped: Node's buffer pool is much cheaper than a new ArrayBuffer.
-    if (this.#mode === 'pooled') return Buffer.concat(this.#chunks, this.#size)
-    // The caller keeps it: a copy with its own memory, holding no socket read buffer.
-    const bytes = new Uint8Array(this.#size)
-    let offset = 0
-    for (const chunk of this.#chunks) {
-      bytes.set(chunk, offset)
-      offset += chunk.byteLength
-    }
-    return bytes
-  }
-}
-
-/**
- * The body as an async iterator: a queue sink, so the source pauses while a chunk waits for
- * the consumer. The read starts with the first `next()`, and `done` (or the error) comes only
- * once the read has settled, the body freed. `return()` (a `break`) cuts the body off.
- */
-class _ChunkQueue implements _Sink, AsyncIterableIterator<Uint8Array> {
-  readonly #start: (queue: _ChunkQueue) => Promise<void>
-  readonly #leave: (queue: _ChunkQueue) => Promise<void> | undefined
-  #dropping = false
-  #reading: Promise<void> | undefined
-  readonly #chunks: Buffer[] = []
-  /** How the read settled: `true` ended, an object failed (reported once), else running. */
-  #outcome: true | { error: unknown } | undefined
-  #waiter:
-    | { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void }
-    | undefined
-  resume: (() => void) | undefined = undefined
-
-  constructor(
-    start: (queue: _ChunkQueue) => Promise<void>,
-    leave: (queue: _ChunkQueue) => Promise<void> | undefined,
-  ) {
-    this.#start = start
-    this.#leave = leave
-  }
-
-  /** From now on chunks are dropped as they come, and never pause the source. */
-  drop(): void {
-    this.#dropping = true
-    this.#chunks.length = 0
-    this.resume?.()
-  }
-
-  write(chunk: Buffer): boolean {
-    if (this.#dropping) return true
-    const waiter = this.#waiter
-    if (waiter !== undefined) {
-      this.#waiter = undefined
-      waiter.resolve({ value: chunk, done: false })
-      return true
-    }
-    this.#chunks.push(chunk)
-    return false
-  }
-
-  end(): void {}
-
-  next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#reading === undefined) {
-      this.#reading = this.#start(this).then(
-        () => this.#settle(true),
-        (error: unknown) => this.#settle({ error }),
-      )
-    }
-    const chunk = this.#chunks.shift()
-    if (chunk !== undefined) {
-      if (this.#chunks.length === 0) this.resume?.()
-      return Promise.resolve({ value: chunk, done: false })
-    }
-    const outcome = this.#outcome
-    if (outcome === true) return Promise.resolve({ value: undefined, done: true })
-    if (outcome !== undefined) {
-      this.#outcome = true
-      return Promise.reject(outcome.error)
-    }
-    this.resume?.()
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject }
-    })
-  }
-
-  #settle(outcome: true | { error: unknown }): void {
-    this.#outcome = outcome
-    const waiter = this.#waiter
-    if (waiter === undefined) return
-    this.#waiter = undefined
-    this.#outcome = true
-    if (outcome === true) waiter.resolve({ value: undefined, done: true })
-    else waiter.reject(outcome.error)
-  }
-
-  async return(): Promise<IteratorResult<Uint8Array>> {
-    this.#chunks.length = 0
-    await this.#leave(this)
-    await this.#reading
-    this.#outcome = true
-    return { value: undefined, done: true }
-  }
-
-  async throw(error?: unknown): Promise<IteratorResult<Uint8Array>> {
-    await this.return()
-    throw error
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this
-  }
-}
-
-/** An error of undici's body stream, to be classified. */
-class _SourceFailure extends Error {
-  constructor(cause: unknown) {
-    super('Response body failed', { cause })
-  }
-}
-
-/** An error of a zlib decoder: the body is not what its `Content-Encoding` says. */
-class _DecodeFailure extends Error {
-  constructor(cause: unknown) {
-    super('Response body could not be decoded', { cause })
-  }
-}
-
-function _releasedError(): TypeError {
-  return new TypeError(
-    'Body has already been released: read it before calling release() or leaving its scope',
-  )
 }
 
 function _noop(): void {}
@@ -867,69 +708,6 @@ function _charset(contentType: string | undefined): string | undefined {
     return value === '' ? undefined : value
   }
   return undefined
-}
-
-/**
- * The first chunk of `body`, put back so that it is read again; `undefined` when the body is
- * empty. Raw deflate is told from zlib-wrapped deflate by its first two bytes.
- */
-function _peek(body: Readable): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      body.off('data', onData)
-      body.off('end', onEnd)
-      body.off('error', onError)
-      body.off('close', onClose)
-    }
-    const onData = (chunk: Buffer): void => {
-      done()
-      body.pause()
-      body.unshift(chunk)
-      resolve(chunk)
-    }
-    const onEnd = (): void => {
-      done()
-      resolve(undefined)
-    }
-    const onError = (error: unknown): void => {
-      done()
-      reject(new _SourceFailure(error))
-    }
-    const onClose = (): void => {
-      done()
-      reject(new _SourceFailure(body.errored ?? _releasedError()))
-    }
-    body.on('data', onData)
-    body.once('end', onEnd)
-    body.once('error', onError)
-    body.once('close', onClose)
-    if (body.destroyed) onClose()
-  })
-}
-
-function _decoder(coding: _Coding, head: Buffer | undefined): Transform {
-  switch (coding) {
-    case 'gzip':
-      return zlib.createGunzip()
-    case 'deflate':
-      // Servers send both zlib-wrapped (as the RFC says) and raw deflate; browsers accept both.
-      // An inner coding's bytes are not seen before decoding: those follow the RFC.
-      return head === undefined || _isZlibHeader(head)
-        ? zlib.createInflate()
-        : zlib.createInflateRaw()
-    case 'br':
-      return zlib.createBrotliDecompress()
-    case 'zstd':
-      return _createZstdDecompress!()
-  }
-}
-
-/** RFC 1950: method 8 (deflate), window ≤ 32 KiB, and a header checksum divisible by 31. */
-function _isZlibHeader(head: Buffer): boolean {
-  if (head.byteLength < 2) return false
-  const cmf = head[0]!
-  const flg = head[1]!
-  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0
 }
 
 /** Splits decoded text into lines as chunks arrive, keeping only the unfinished line. */
@@ -969,5 +747,3 @@ async function* _lines(
 function _stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line
 }
-
-const _EMPTY = new Uint8Array(0)
