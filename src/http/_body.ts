@@ -103,8 +103,6 @@ export const createZstdDecompress = (zlib as unknown as { createZstdDecompress?:
 export interface BodySink {
   /** Takes a chunk; `false` asks the reader to pause until `resume` is called. */
   write(chunk: Buffer): boolean
-  /** The body ended (after it was freed). */
-  end(): void
   /** Set by the reader while it runs: lets the source flow again. */
   resume: (() => void) | undefined
 }
@@ -125,8 +123,6 @@ export class Collector implements BodySink {
     this.#size += chunk.byteLength
     return true
   }
-
-  end(): void {}
 
   result(): Uint8Array {
     if (this.#mode === 'count') return EMPTY
@@ -187,8 +183,6 @@ export class ChunkQueue implements BodySink, AsyncIterableIterator<Uint8Array> {
     this.#chunks.push(chunk)
     return false
   }
-
-  end(): void {}
 
   next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#reading === undefined) {

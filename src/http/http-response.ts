@@ -431,12 +431,15 @@ export class HttpResponse implements AsyncDisposable {
   }
 
   /** Reads the whole body into one buffer: the collecting sink of the one reader. */
-  async #collect(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
-    this.#assertUsable()
+  #collect(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
+    try {
+      this.#assertUsable()
+    } catch (error) {
+      return Promise.reject(error)
+    }
     this.#claimed = true
     const sink = new Collector(mode)
-    await this.#read(sink)
-    return sink.result()
+    return this.#read(sink).then(() => sink.result())
   }
 
   /** Claims the body for iteration: the queue sink, started by the first `next()`. */
@@ -473,10 +476,53 @@ export class HttpResponse implements AsyncDisposable {
    * small and plain, and this is their hot path. Whatever happens, the body is freed and
    * `onDone` called before it settles.
    */
-  async #read(sink: BodySink): Promise<void> {
+  #read(sink: BodySink): Promise<void> {
     this.#started = true
-    const { signal, maxBodySize, decompress, body, method, url } = this.#init
-    let source: Readable | undefined = body
+    const { signal, maxBodySize, decompress, method, url } = this.#init
+    let codings: Coding[]
+    try {
+      signal.throwIfAborted()
+      if (this.#released) throw releasedError()
+      codings = decompress.enabled ? this.#codings() : []
+      if (codings.length === 0) {
+        const length = this.#declaredLength()
+        if (length !== undefined && length > maxBodySize) {
+          const limit = maxBodySize
+          throw new BodySizeError({ method, url, limit, size: length, declared: true })
+        }
+      }
+    } catch (error) {
+      return this.#onReadError(error)
+    }
+    // Plain bodies, most of a batch, take no async function and no extra listener.
+    if (codings.length === 0) {
+      return this.#flow(this.#init.body, false, undefined, sink).then(
+        this.#onReadEnd,
+        this.#onReadError,
+      )
+    }
+    return this.#readDecoded(codings, sink)
+  }
+
+  readonly #onReadEnd = (): void => {
+    this.#completed = true
+    this.#finish()
+  }
+
+  /** Failed or left early: free the connection before saying we are done. */
+  readonly #onReadError = async (error: unknown): Promise<never> => {
+    const mapped = this.#mapError(error)
+    try {
+      if (!this.#completed) await this.#discard()
+    } finally {
+      this.#finish()
+    }
+    throw mapped
+  }
+
+  /** The body through one node:zlib decoder per coding, joined with `pipeline`. */
+  async #readDecoded(codings: Coding[], sink: BodySink): Promise<void> {
+    const body = this.#init.body
     const state = { sourceError: undefined as unknown }
     const onEncoded = (chunk: Buffer): void => {
       this.#encoded += chunk.byteLength
@@ -484,52 +530,35 @@ export class HttpResponse implements AsyncDisposable {
     const onSourceError = (error: unknown): void => {
       state.sourceError ??= error
     }
-    let decoding = false
     try {
-      signal.throwIfAborted()
-      if (this.#released) throw releasedError()
-      const codings = decompress.enabled ? this.#codings() : []
-      if (codings.length === 0) {
-        const length = this.#declaredLength()
-        if (length !== undefined && length > maxBodySize) {
-          const limit = maxBodySize
-          throw new BodySizeError({ method, url, limit, size: length, declared: true })
-        }
-      } else {
-        decoding = true
-        this.#decoding = true
-        this.#rawBusy = true
-        const head = await peek(body)
-        if (head === undefined)
-          source = undefined // An empty body stays empty, as in browsers.
-        else {
-          body.on('data', onEncoded)
-          body.on('error', onSourceError)
-          const decoders = codings
-            .reverse()
-            .map((coding, index) => decoderOf(coding, index === 0 ? head : undefined))
-          source = pipeline([body, ...decoders], _noop) as unknown as Readable
-        }
+      this.#decoding = true
+      this.#rawBusy = true
+      const head = await peek(body)
+      // An empty body stays empty, as browsers treat it.
+      if (head !== undefined) {
+        body.on('data', onEncoded)
+        body.on('error', onSourceError)
+        const decoders = codings
+          .reverse()
+          .map((coding, index) => decoderOf(coding, index === 0 ? head : undefined))
+        const source = pipeline([body, ...decoders], _noop) as unknown as Readable
+        await this.#flow(source, true, state, sink)
       }
-      if (source !== undefined) await this.#flow(source, decoding, state, sink)
-      this.#completed = true
-      sink.end()
     } catch (error) {
-      throw this.#mapError(error)
-    } finally {
       body.off('data', onEncoded)
       body.off('error', onSourceError)
-      // Failed or left early: free the connection before saying we are done.
-      if (!this.#completed) await this.#discard()
-      this.#finish()
+      return this.#onReadError(error)
     }
+    body.off('data', onEncoded)
+    body.off('error', onSourceError)
+    this.#onReadEnd()
   }
 
   /** Moves `source`'s chunks into `sink`, counting them; settles at the end or on failure. */
   #flow(
     source: Readable,
     decoding: boolean,
-    state: { sourceError: unknown },
+    state: { sourceError: unknown } | undefined,
     sink: BodySink,
   ): Promise<void> {
     const { body, signal, signalDrivesBody, maxBodySize, decompress, method, url } = this.#init
@@ -582,7 +611,7 @@ export class HttpResponse implements AsyncDisposable {
       }
       const onError = (error: unknown): void => {
         if (!decoding) fail(new SourceFailure(error))
-        else if (state.sourceError !== undefined) fail(new SourceFailure(state.sourceError))
+        else if (state?.sourceError !== undefined) fail(new SourceFailure(state.sourceError))
         else fail(new DecodeFailure(error))
       }
       // A destroy without an error (our own release) ends the stream with only 'close'.
@@ -603,6 +632,7 @@ export class HttpResponse implements AsyncDisposable {
 
   /** Content codings to undo, in the order sent; throws for ones we refuse. */
   #codings(): Coding[] {
+    if (this.#encoding === '') return []
     const names = this.#encoding
       .split(',')
       .map((name) => name.trim().toLowerCase())
