@@ -1,5 +1,5 @@
 import { type HostGate, type HostPermit, HttpClient, localHostGate } from 'asyncwith/http'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { flakyKey, startTestServer, type TestServer } from '../_helpers/http-server.js'
 import { rejectionOf, useClients } from './_client-fixtures.js'
 
@@ -66,6 +66,20 @@ describe('HttpClient hostGate', () => {
     expect(await response.text()).toBe('ok')
     expect(response.attempts).toBe(3)
     expect(counts).toMatchObject({ acquired: 3, released: 3 })
+  })
+
+  it('holds no permit while it sleeps before a retry', async () => {
+    const { gate, counts } = countingGate()
+    const client = newClient({ hostGate: gate, retry: { limit: 1 } })
+    const pending = client
+      .get(server.url(`/flaky/1?key=${flakyKey()}&status=503&retry-after=1`))
+      .then((response) => response.text())
+    // The first attempt's permit comes back as soon as its 503 is discarded...
+    await vi.waitFor(() => expect(counts.released).toBe(1))
+    // ...while the call still sleeps out the Retry-After second before asking again.
+    expect(counts.acquired).toBe(1)
+    expect(await pending).toBe('ok')
+    expect(counts).toMatchObject({ acquired: 2, released: 2 })
   })
 
   it('asks again for every redirect hop', async () => {
