@@ -27,6 +27,8 @@ export {
   HttpTimeoutError,
   type HttpTimeoutErrorOptions,
   type HttpTimeoutPhase,
+  InvalidRequestError,
+  type InvalidRequestErrorOptions,
   InvalidUrlError,
   type InvalidUrlErrorOptions,
   isBodySizeError,
@@ -36,6 +38,7 @@ export {
   isHttpError,
   isHttpStatusError,
   isHttpTimeoutError,
+  isInvalidRequestError,
   isInvalidUrlError,
   isRedirectDowngradeError,
   isRedirectLimitError,
@@ -53,12 +56,18 @@ export type {
   FetchTimings,
 } from './fetch-all.js'
 export {
-  HttpClient,
-  type HttpClientOptions,
-  type HttpClientStatistics,
-  type RequestBody,
-  type RequestOptions,
-  type TlsOptions,
-} from './http-client.js'
+  type HostGate,
+  type HostPermit,
+  type LocalHostGateOptions,
+  localHostGate,
+} from './host-gate.js'
+export { HttpClient } from './http-client.js'
 export { HttpResponse } from './http-response.js'
 export { RequestContext } from './request-context.js'
+export type {
+  HttpClientOptions,
+  HttpClientStatistics,
+  RequestBody,
+  RequestOptions,
+  TlsOptions,
+} from './request-options.js'
