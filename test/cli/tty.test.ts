@@ -81,11 +81,15 @@ describe.skipIf(!hasScript)(title, () => {
   })
 
   /** Runs `asyncwith <args>` under `script`, with a 100-column terminal; gives all it printed. */
-  async function underTerminal(args: string): Promise<{ code: number | null; output: string }> {
+  async function underTerminal(
+    args: string,
+    env: Record<string, string> = {},
+  ): Promise<{ code: number | null; output: string }> {
     const command = `stty cols 100 rows 40 2>/dev/null; exec '${process.execPath}' --import tsx src/cli/main.ts ${args}`
+    const { NO_COLOR: _, ...rest } = process.env
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: ROOT,
-      env: { ...process.env, TERM: 'xterm', NO_COLOR: '1' },
+      env: { ...rest, TERM: 'xterm', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -129,6 +133,21 @@ describe.skipIf(!hasScript)(title, () => {
     expect(lines[0]).toMatch(/^60 URLs in .*: 59 2xx, 1 4xx$/)
 
     expect(parseRecords(readFileSync(out, 'utf8'))).toHaveLength(URLS)
+  })
+
+  it.each([
+    ['TERM=dumb', { TERM: 'dumb' }],
+    ['NO_COLOR=1', { NO_COLOR: '1' }],
+  ])('with %s writes no cursor control at all, only plain lines', async (_name, env) => {
+    const { code, output } = await underTerminal(
+      `fetch -i ${join(dir, 'urls.txt')} -o ${join(dir, 'plain.jsonl')} --concurrency 8`,
+      env,
+    )
+    expect(code).toBe(1)
+    expect(output).not.toContain('\x1b')
+    // The terminal turns each \n into \r\n; no other \r (a redraw) may appear.
+    expect(output.replaceAll('\r\n', '\n')).not.toContain('\r')
+    expect(output).toMatch(/^60 URLs in .*: 59 2xx, 1 4xx\r?\n$/m)
   })
 
   it('draws nothing and prints nothing on stderr with --quiet', async () => {
