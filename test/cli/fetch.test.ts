@@ -8,6 +8,7 @@ import {
   type EchoBody,
   expectedBytes,
   flakyKey,
+  SAMPLE_TEXT,
   startTestServer,
   type TestServer,
 } from '../_helpers/http-server.js'
@@ -32,6 +33,8 @@ afterAll(async () => {
   await server.close()
   rmSync(dir, { recursive: true, force: true })
 })
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48])
 
 const byLine = (records: CliRecord[]) => [...records].sort((a, b) => a.line - b.line)
 
@@ -203,6 +206,35 @@ describe('asyncwith fetch', () => {
     const [b] = parseRecords(none.stdout)
     expect(b).toMatchObject({ ok: true, bytes: 300 })
     expect(Object.keys(b!).filter((key) => key.startsWith('body'))).toEqual([])
+  })
+
+  it('never mangles a body with --body text: a PNG or bytes invalid in their charset go to body_base64', async () => {
+    server.route('/image.png', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' })
+      res.end(PNG)
+    })
+    server.route('/broken-utf8', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end(Buffer.from([0x6f, 0x6b, 0xff, 0xfe]))
+    })
+    const { code, stdout } = await runCli([
+      'fetch',
+      '-q',
+      '--ordered',
+      server.url('/image.png'),
+      server.url('/broken-utf8'),
+      server.url('/text?charset=iso-8859-1'),
+    ])
+    expect(code).toBe(0)
+    const [png, broken, latin1] = parseRecords(stdout)
+    expect(png!.body).toBeUndefined()
+    expect(Buffer.from(png!.body_base64!, 'base64')).toEqual(PNG)
+    expect(broken!.body).toBeUndefined()
+    expect(Buffer.from(broken!.body_base64!, 'base64')).toEqual(
+      Buffer.from([0x6f, 0x6b, 0xff, 0xfe]),
+    )
+    expect(latin1!.body).toBe(SAMPLE_TEXT)
+    expect(latin1!.body_base64).toBeUndefined()
   })
 
   it('writes bodies under --body-dir with names no URL can steer outside it', async () => {

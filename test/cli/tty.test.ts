@@ -116,6 +116,8 @@ describe.skipIf(!hasScript)(title, () => {
     expect(frames.some((frame) => / · ETA \d+s/.test(frame))).toBe(true)
     expect(frames.some((frame) => / · \d+(\.\d)?\/s/.test(frame))).toBe(true)
     for (const frame of frames) expect(frame.length).toBeLessThan(100)
+    // The 404 shows as a failure while the run goes, as in the summary and exit status.
+    expect(frames.some((frame) => frame.endsWith(' · 1 failed'))).toBe(true)
     const counts = frames.map((frame) => Number(/\] (\d+)\//.exec(frame)![1]))
     expect(counts).toEqual([...counts].sort((a, b) => a - b))
 
