@@ -1,5 +1,8 @@
-// The inputs `fetchAll` is given, built from the iter layer: batches of entries → flatten →
-// keep the new ones (`--resume`) → remember each by its index → until the run stops reading.
+// The inputs `fetchAll` is given, built from the iter layer: batches of entries, until the run
+// stops reading → flatten → keep the new ones (`--resume`) → remember each by its index.
+// `abortable` guards the batches, not each entry: it ends a read that waits (stdin) at once,
+// and costs one race per batch instead of one per URL (about 6 µs each, measured: more than
+// the rest of the pipeline); the entries left in the current batch are dropped by the filter.
 import { abortable, filter, flatten, map, pipe } from '../iter/index.js'
 import type { InputEntry } from './input.js'
 
@@ -18,17 +21,16 @@ export function fetchInputs(
   pending: Map<number, InputEntry>,
   accept?: (entry: InputEntry) => boolean,
 ): AsyncIterable<string | null> {
-  const entries = pipe(batches, flatten<InputEntry>())
-  const kept = accept === undefined ? entries : pipe(entries, filter(accept))
   const urls = pipe(
-    kept,
+    endingOnAbort(pipe(batches, abortable<readonly InputEntry[]>(signal)), signal),
+    flatten<InputEntry>(),
+    filter((entry: InputEntry) => !signal.aborted && (accept === undefined || accept(entry))),
     map((entry: InputEntry, index: number) => {
       pending.set(index, entry)
       return entry.problem === undefined ? entry.text : null
     }),
-    abortable<string | null>(signal),
   )
-  return endingOnAbort(urls, signal)
+  return urls
 }
 
 const DONE: IteratorResult<never, undefined> = { done: true, value: undefined }

@@ -15,7 +15,9 @@ const COUNT = 2000
 
 beforeAll(async () => {
   server = await startTestServer()
-  server.route('/n/:n', (_req, res, { params }) => res.end(`page ${params.n}`))
+  server.route('/n/:n', (_req, res, { params }) => {
+    res.end(`page ${params.n}`)
+  })
   writeFileSync(
     join(dir, 'urls.txt'),
     `${Array.from({ length: COUNT }, (_, i) => server.url(`/n/${i}`)).join('\n')}\n`,
