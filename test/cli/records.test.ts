@@ -139,11 +139,9 @@ describe('outcomeLine() agrees with its specification outcomeRecord()', () => {
       body: fc.constant<BodyMode>('none'),
       bodyFile: fc.oneof(
         fc.record({ path: fc.string(), bytes: fc.nat() }),
-        fc
-          .string()
-          .map((message) => ({
-            error: Object.assign(new Error(message), { code: 'ASYNCWITH_BODY_WRITE' }),
-          })),
+        fc.string().map((message) => ({
+          error: Object.assign(new Error(message), { code: 'ASYNCWITH_BODY_WRITE' }),
+        })),
       ),
     }),
   )

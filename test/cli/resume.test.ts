@@ -86,7 +86,7 @@ describe('checkRecordsMatch()', () => {
   }
   const recordedOf = (...pairs: [number, string][]) => {
     const set = new RecordedSet()
-    pairs.forEach(([line, input], i) => set.add(line, input, i + 1))
+    for (const [i, [line, input]] of pairs.entries()) set.add(line, input, i + 1)
     return set
   }
 
