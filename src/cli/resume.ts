@@ -119,7 +119,10 @@ export async function prepareResume(path: string): Promise<ResumeState> {
       const tail = Buffer.alloc(Math.min(size - keep, 200))
       readSync(fd, tail, 0, tail.length, keep)
       const text = tail.toString('utf8')
-      if (!text.startsWith('{"line":')) throw notRecords(path, fileLine + 1, text)
+      // (It may be cut anywhere, even inside the `{"line":` every record starts with.)
+      if (!text.startsWith(RECORD_START) && !RECORD_START.startsWith(text)) {
+        throw notRecords(path, fileLine + 1, text)
+      }
       ftruncateSync(fd, keep)
     }
     return { recorded, repairedBytes: size - keep }
@@ -127,6 +130,9 @@ export async function prepareResume(path: string): Promise<ResumeState> {
     closeSync(fd)
   }
 }
+
+/** How every record line begins. */
+const RECORD_START = '{"line":'
 
 function parseRecord(text: string): { line: number; input: string } | undefined {
   try {

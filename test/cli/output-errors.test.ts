@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { finished, ROOT, runCli } from '../_helpers/cli.js'
+import { finished, parseRecords, ROOT, runCli } from '../_helpers/cli.js'
 import { startTestServer, type TestServer } from '../_helpers/http-server.js'
 
 // Where records or bodies cannot go: a reader that closes the pipe, a full disk, a directory
@@ -63,6 +63,58 @@ describe('a full disk', () => {
         /^asyncwith: cannot write records to '\/dev\/full': no space left on device \(ENOSPC\); 0 records of this run are safely in it; once the cause is fixed, continue with: asyncwith fetch -i \S+ -o \/dev\/full --resume\n$/,
       )
       expect(result.stderr).not.toMatch(/URLs in/)
+    },
+  )
+})
+
+/** Whether `unshare -rm` can mount a small tmpfs here (a user namespace, no root needed). */
+const canMountTmpfs =
+  process.platform === 'linux' &&
+  spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /tmp'], {
+    stdio: 'ignore',
+  }).status === 0
+
+describe('a disk that fills up mid-run', () => {
+  it.runIf(canMountTmpfs)(
+    'counts exactly the whole records in the file, and --resume from them completes the run',
+    async () => {
+      const disk = join(dir, 'small-disk')
+      const copy = join(dir, 'copied.jsonl')
+      mkdirSync(disk)
+      const cli = `'${process.execPath}' --import tsx src/cli/main.ts`
+      // A 64 KiB tmpfs in a mount namespace of its own; the file is copied out before it goes.
+      const script = `mount -t tmpfs -o size=64k tmpfs '${disk}' && ${cli} fetch --body none -i '${join(dir, 'urls.txt')}' -o '${disk}/out.jsonl'; code=$?; cp '${disk}/out.jsonl' '${copy}'; exit $code`
+      const child = spawn('unshare', ['-rm', 'sh', '-c', script], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      child.stdout.setEncoding('utf8')
+      child.stderr.setEncoding('utf8')
+      const result = await finished(child, 60_000)
+      expect(result.code).toBe(1)
+      const said =
+        /; (\d+) records of this run are safely in it; once the cause is fixed, continue with: asyncwith fetch /.exec(
+          result.stderr,
+        )
+      expect(said, result.stderr).not.toBeNull()
+      expect(result.stderr).toMatch(/no space left on device \(ENOSPC\)/)
+      expect(result.stderr).not.toMatch(/URLs in/)
+      const text = readFileSync(copy, 'utf8')
+      const whole = text.slice(0, text.lastIndexOf('\n') + 1)
+      const records = parseRecords(whole)
+      expect(records.length).toBe(Number(said![1]))
+      expect(records.length).toBeGreaterThan(0)
+      expect(records.length).toBeLessThan(COUNT)
+
+      // Off the full disk, --resume repairs the torn tail and fetches only what is missing.
+      const resumed = await runCli(
+        ['fetch', '-q', '--body', 'none', '-i', join(dir, 'urls.txt'), '-o', copy, '--resume'],
+        { timeout: 60_000 },
+      )
+      expect(resumed, resumed.stderr).toMatchObject({ code: 0 })
+      const lines = parseRecords(readFileSync(copy, 'utf8')).map((record) => record.line)
+      expect(new Set(lines).size).toBe(COUNT)
+      expect(lines).toHaveLength(COUNT)
     },
   )
 })

@@ -24,6 +24,14 @@ describe('prepareResume()', () => {
     expect(state.recorded.has(3, 'http://c.test/')).toBe(true)
   })
 
+  it('truncates a record torn inside its very first bytes', async () => {
+    const path = join(dir, 'torn-early.jsonl')
+    const whole = `${record(1, 'http://a.test/')}\n`
+    writeFileSync(path, `${whole}{"li`)
+    await prepareResume(path)
+    expect(readFileSync(path, 'utf8')).toBe(whole)
+  })
+
   it('truncates a file that holds only a torn line to empty', async () => {
     const path = join(dir, 'only-torn.jsonl')
     writeFileSync(path, '{"line":1,"inp')
