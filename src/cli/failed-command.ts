@@ -18,16 +18,21 @@ export async function writeFailedInputs(path: string, out: Writable): Promise<nu
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 })
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
   let fileLine = 0
+  // A line that is not a record is refused, unless it is the last one: a record torn by a
+  // crash, which is no input's record yet.
+  let bad: number | undefined
   try {
     for await (const text of lines) {
       fileLine++
       if (text === '') continue
+      if (bad !== undefined) break
       const record = parse(text)
-      if (record === undefined) {
-        throw new UsageError(`'${path}' line ${fileLine} is not a record of asyncwith fetch`)
-      }
-      if (record.ok) failed.delete(record.line)
+      if (record === undefined) bad = fileLine
+      else if (record.ok) failed.delete(record.line)
       else failed.set(record.line, record.input)
+    }
+    if (bad !== undefined && bad !== fileLine) {
+      throw new UsageError(`'${path}' line ${bad} is not a record of asyncwith fetch`)
     }
   } catch (error) {
     if (error instanceof UsageError) throw error

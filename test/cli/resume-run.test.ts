@@ -175,9 +175,17 @@ describe('a finished run', () => {
     expect(parseRecords(readFileSync(join(dir, 'again.jsonl'), 'utf8'))).toHaveLength(3)
   })
 
+  it('`asyncwith failed` ignores a torn last record, as --resume drops it', async () => {
+    const path = join(dir, 'torn-failed.jsonl')
+    const failedRecord = JSON.stringify({ line: 2, input: 'http://b.test/', ok: false })
+    writeFileSync(path, `${failedRecord}\n{"line":3,"inp`)
+    const result = await runCli(['failed', path])
+    expect(result).toMatchObject({ code: 0, stdout: 'http://b.test/\n' })
+  })
+
   it('`asyncwith failed` refuses a file that is not records', async () => {
     const list = join(dir, 'not-records.txt')
-    writeFileSync(list, 'http://a.test/\n')
+    writeFileSync(list, 'http://a.test/\nhttp://b.test/\n')
     const result = await runCli(['failed', list])
     expect(result.code).toBe(2)
     expect(result.stderr).toBe(
