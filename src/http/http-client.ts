@@ -25,7 +25,7 @@ import {
   resolveTimeouts,
   type TimeoutOptions,
 } from './_options.js'
-import { type HopRequest, nextHop, REDIRECT_STATUSES } from './_redirect.js'
+import { type HopRequest, locationFromHeader, nextHop, REDIRECT_STATUSES } from './_redirect.js'
 import type { DecompressSettings } from './_response-init.js'
 import { errorRetryDelay, type RetrySettings, statusRetryDelay } from './_retry.js'
 import { VERSION } from './_version.js'
@@ -816,7 +816,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
             detach()
             permit.release()
             if (scope.aborted) throw scope.reason
-            const next = nextHop(hop, status, location, redirect.allowDowngrade)
+            const next = nextHop(hop, status, locationFromHeader(location), redirect.allowDowngrade)
             redirects ??= []
             redirects.push(next.url.href)
             if (redirects.length > redirect.limit) {
