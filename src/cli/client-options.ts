@@ -1,6 +1,9 @@
 // From `fetch`'s checked options to the http layer's: only what the user gave is passed, so
 // every other setting is the http layer's own default (the one `--help` prints).
+
+import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
+import { checkRequestParts } from '../http/_request-check.js'
 import type { FetchAllOptions, FetchRead, HttpClientOptions, HttpResponse } from '../http/index.js'
 import type { FetchOptions } from './args.js'
 import { saveBody } from './body-files.js'
@@ -29,19 +32,27 @@ export function clientOptionsOf(options: FetchOptions): HttpClientOptions {
 
 /**
  * The `fetchAll` options of a run (besides its signal): how many at once, the method and
- * body of every request, and how bodies are read. Reads `--data-file` now.
- * @throws {@link UsageError} When the `--data-file` file cannot be read.
+ * body of every request, and how bodies are read. Reads `--data-file` now, and checks the
+ * request as a whole (a `content-length` header must match the body), so no request fails on
+ * it later.
+ * @throws {@link UsageError} When the `--data-file` file cannot be read, or the request parts
+ * do not agree.
  */
 export function requestOptionsOf(options: FetchOptions): FetchAllOptions<unknown> {
   const body =
     options.dataFile !== undefined ? readOption('--data-file', options.dataFile) : options.data
+  // As curl: a body without -X is a POST.
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+  const bodyLength =
+    body === undefined
+      ? undefined
+      : typeof body === 'string'
+        ? Buffer.byteLength(body)
+        : body.length
+  const problem = checkRequestParts(method, options.headers, bodyLength)
+  if (problem !== undefined) throw new UsageError(`these requests cannot be sent: ${problem}`)
   const request: { -readonly [K in keyof FetchAllOptions<unknown>]: FetchAllOptions<unknown>[K] } =
-    {
-      ordered: options.ordered,
-      read: readerFor(options),
-      // As curl: a body without -X is a POST.
-      method: options.method ?? (body === undefined ? 'GET' : 'POST'),
-    }
+    { ordered: options.ordered, read: readerFor(options), method }
   if (options.concurrency !== undefined) request.concurrency = options.concurrency
   if (body !== undefined) request.body = body
   return request

@@ -210,7 +210,8 @@ describe('-X and -H are checked as the http layer checks them, before any reques
     [['-X', 'trace']],
     [['-H', 'Bad Name: v']],
     [['-H', 'Transfer-Encoding: chunked']],
-    [['-H', 'Connection: close']],
+    [['-H', 'Expect: 100-continue']],
+    [['-H', 'Keep-Alive: 5']],
   ])('refuses %j with one line naming the value', (args) => {
     const text = usageMessage(['fetch', ...args, 'u'])
     expect(text).toMatch(/^-[XH] '.+' cannot be sent: \S/)

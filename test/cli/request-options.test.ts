@@ -79,6 +79,24 @@ describe('request bodies', () => {
     expect(echo).toMatchObject({ method: 'GET', bodyLength: 0 })
   })
 
+  it('is a usage error when a Content-Length header does not match the body', async () => {
+    const requests = server.requests.length
+    const { code, stdout, stderr } = await runCli([
+      'fetch',
+      '-d',
+      'abc',
+      '-H',
+      'Content-Length: 5',
+      server.url('/echo'),
+    ])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toBe(
+      "asyncwith: these requests cannot be sent: header `content-length` says 5 but the body has 3 bytes\nTry 'asyncwith --help'.\n",
+    )
+    expect(server.requests.length).toBe(requests)
+  })
+
   it('is a usage error when --data-file cannot be read, before any request', async () => {
     const requests = server.requests.length
     const { code, stderr } = await runCli([
