@@ -57,7 +57,7 @@ export interface FetchRecord {
   headers?: Record<string, string>
   bytes: number
   attempts: number
-  timings?: { start: number; wait?: number; ttfb: number | null; total: number }
+  timings?: { start: number; wait: number; ttfb: number | null; total: number }
   body?: string
   body_base64?: string
   body_file?: string
@@ -110,15 +110,8 @@ interface Responded {
  */
 function respondedOf(outcome: FetchOutcome<unknown>): Responded | undefined {
   if (outcome.ok) return outcome
-  // Failure outcomes may carry the final response's status and headers (optional fields).
-  const { status, headers } = outcome as Partial<Responded>
-  return typeof status === 'number' ? { status, headers: headers ?? {} } : undefined
-}
-
-/** `timings.wait` when the http layer reports it. */
-function waitOf(outcome: FetchOutcome<unknown>): number | undefined {
-  const wait = (outcome.timings as { readonly wait?: unknown }).wait
-  return typeof wait === 'number' ? wait : undefined
+  const { status, headers } = outcome
+  return status === undefined ? undefined : { status, headers: headers ?? {} }
 }
 
 /** The body field of an ok record: its name and value, or `undefined` for none. */
@@ -157,8 +150,7 @@ export function outcomeRecord(
   const fileError = file !== undefined && 'error' in file ? file.error : undefined
   const error = outcome.ok ? fileError : outcome.error
   const responded = respondedOf(outcome)
-  const { start, ttfb, total } = outcome.timings
-  const wait = waitOf(outcome)
+  const { start, wait, ttfb, total } = outcome.timings
   const record: FetchRecord = { line: entry.line, input: entry.text } as FetchRecord
   if (url !== undefined) record.url = url
   if (finalUrl !== undefined) record.final_url = finalUrl
@@ -170,10 +162,7 @@ export function outcomeRecord(
   record.bytes =
     file !== undefined && !('error' in file) ? file.bytes : outcome.ok ? outcome.size : 0
   record.attempts = outcome.attempts
-  record.timings =
-    wait === undefined
-      ? { start, ttfb: ttfb ?? null, total }
-      : { start, wait, ttfb: ttfb ?? null, total }
+  record.timings = { start, wait, ttfb: ttfb ?? null, total }
   const body = error === undefined ? bodyField(outcome, context) : undefined
   if (body !== undefined) record[body[0]] = body[1]
   if (error !== undefined) record.error = errorOf(error)
@@ -235,9 +224,8 @@ export function outcomeLine(
   }
   const bytes =
     file !== undefined && !('error' in file) ? file.bytes : outcome.ok ? outcome.size : 0
-  const { start, ttfb, total } = outcome.timings
-  const wait = waitOf(outcome)
-  json += `,"bytes":${num(bytes)},"attempts":${num(outcome.attempts)},"timings":{"start":${num(start)}${wait === undefined ? '' : `,"wait":${num(wait)}`},"ttfb":${ttfb === undefined ? 'null' : num(ttfb)},"total":${num(total)}}`
+  const { start, wait, ttfb, total } = outcome.timings
+  json += `,"bytes":${num(bytes)},"attempts":${num(outcome.attempts)},"timings":{"start":${num(start)},"wait":${num(wait)},"ttfb":${ttfb === undefined ? 'null' : num(ttfb)},"total":${num(total)}}`
   if (error === undefined) {
     const body = bodyField(outcome, context)
     if (body !== undefined) json += property(body[0], body[1])

@@ -287,7 +287,33 @@ describe('asyncwith fetch', () => {
       [2, true, undefined],
       [3, false, 'ASYNCWITH_TIMEOUT'],
     ])
+    // The body was too large, but its status and headers had arrived: the record keeps them.
+    expect(records[0]).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': '2000' },
+    })
+    expect(records[2]!.status).toBeUndefined()
     expect(records[2]!.timings!.total).toBeLessThan(2000)
+  })
+
+  it('times the final try apart from the waiting before it: wait, then ttfb', async () => {
+    // Retry-After: 1 makes the client wait at least a second before its second try.
+    const { stdout } = await runCli([
+      'fetch',
+      '-q',
+      '--retries',
+      '1',
+      server.url('/status/503?retry-after=1'),
+    ])
+    const [record] = parseRecords(stdout)
+    expect(record).toMatchObject({ status: 503, attempts: 2 })
+    const { start, wait, ttfb, total } = record!.timings!
+    expect(Object.keys(record!.timings!)).toEqual(['start', 'wait', 'ttfb', 'total'])
+    expect(start).toBeGreaterThan(0)
+    expect(wait).toBeGreaterThanOrEqual(1000)
+    // ttfb is the final try's alone: it fits in what is left after the wait.
+    expect(ttfb).not.toBeNull()
+    expect(wait + ttfb!).toBeLessThanOrEqual(total)
   })
 
   it('retries failed statuses with --retries', async () => {
