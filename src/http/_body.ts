@@ -1,7 +1,11 @@
-// The body of one response as undici delivers it: a Readable fed by the exchange's handler,
-// with back-pressure both ways (undici's socket pauses when the stream is full, and resumes
-// when it is read), and the way to be rid of a body nobody wants.
-import { Readable } from 'node:stream'
+// The body of one response: the Readable the exchange's handler feeds (back-pressure both
+// ways: undici's socket pauses when the stream is full and resumes when it is read), the
+// decoders that undo content codings, the sinks of the one reader (HttpResponse's `#read`:
+// collect into one buffer, or hand chunks to an iterator), and the way to be rid of a body
+// nobody wants.
+import { Buffer } from 'node:buffer'
+import { Readable, type Transform } from 'node:stream'
+import * as zlib from 'node:zlib'
 
 /** What feeds a body: the exchange, which owns the socket's part of it. */
 export interface BodySource {
@@ -87,3 +91,238 @@ export async function discardBody(
     body.on('close', done)
   })
 }
+
+export type Coding = 'gzip' | 'deflate' | 'br' | 'zstd'
+
+type ZstdFactory = () => Transform
+
+export const createZstdDecompress = (zlib as unknown as { createZstdDecompress?: ZstdFactory })
+  .createZstdDecompress
+
+/** Where the one reader puts decoded chunks. */
+export interface BodySink {
+  /** Takes a chunk; `false` asks the reader to pause until `resume` is called. */
+  write(chunk: Buffer): boolean
+  /** The body ended (after it was freed). */
+  end(): void
+  /** Set by the reader while it runs: lets the source flow again. */
+  resume: (() => void) | undefined
+}
+
+/** Collects the whole body: owned bytes, bytes from Node's pool, or only the count. */
+export class Collector implements BodySink {
+  readonly #mode: 'owned' | 'pooled' | 'count'
+  readonly #chunks: Buffer[] = []
+  #size = 0
+  resume: (() => void) | undefined = undefined
+
+  constructor(mode: 'owned' | 'pooled' | 'count') {
+    this.#mode = mode
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.#mode !== 'count') this.#chunks.push(chunk)
+    this.#size += chunk.byteLength
+    return true
+  }
+
+  end(): void {}
+
+  result(): Uint8Array {
+    if (this.#mode === 'count') return EMPTY
+    // Decoded at once and dropped: Node's buffer pool is much cheaper than a new ArrayBuffer.
+    if (this.#mode === 'pooled') return Buffer.concat(this.#chunks, this.#size)
+    // The caller keeps it: a copy with its own memory, holding no socket read buffer.
+    const bytes = new Uint8Array(this.#size)
+    let offset = 0
+    for (const chunk of this.#chunks) {
+      bytes.set(chunk, offset)
+      offset += chunk.byteLength
+    }
+    return bytes
+  }
+}
+
+/**
+ * The body as an async iterator: a queue sink, so the source pauses while a chunk waits for
+ * the consumer. The read starts with the first `next()`, and `done` (or the error) comes only
+ * once the read has settled, the body freed. `return()` (a `break`) cuts the body off.
+ */
+export class ChunkQueue implements BodySink, AsyncIterableIterator<Uint8Array> {
+  readonly #start: (queue: ChunkQueue) => Promise<void>
+  readonly #leave: (queue: ChunkQueue) => Promise<void> | undefined
+  #dropping = false
+  #reading: Promise<void> | undefined
+  readonly #chunks: Buffer[] = []
+  /** How the read settled: `true` ended, an object failed (reported once), else running. */
+  #outcome: true | { error: unknown } | undefined
+  #waiter:
+    | { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void }
+    | undefined
+  resume: (() => void) | undefined = undefined
+
+  constructor(
+    start: (queue: ChunkQueue) => Promise<void>,
+    leave: (queue: ChunkQueue) => Promise<void> | undefined,
+  ) {
+    this.#start = start
+    this.#leave = leave
+  }
+
+  /** From now on chunks are dropped as they come, and never pause the source. */
+  drop(): void {
+    this.#dropping = true
+    this.#chunks.length = 0
+    this.resume?.()
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.#dropping) return true
+    const waiter = this.#waiter
+    if (waiter !== undefined) {
+      this.#waiter = undefined
+      waiter.resolve({ value: chunk, done: false })
+      return true
+    }
+    this.#chunks.push(chunk)
+    return false
+  }
+
+  end(): void {}
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#reading === undefined) {
+      this.#reading = this.#start(this).then(
+        () => this.#settle(true),
+        (error: unknown) => this.#settle({ error }),
+      )
+    }
+    const chunk = this.#chunks.shift()
+    if (chunk !== undefined) {
+      if (this.#chunks.length === 0) this.resume?.()
+      return Promise.resolve({ value: chunk, done: false })
+    }
+    const outcome = this.#outcome
+    if (outcome === true) return Promise.resolve({ value: undefined, done: true })
+    if (outcome !== undefined) {
+      this.#outcome = true
+      return Promise.reject(outcome.error)
+    }
+    this.resume?.()
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject }
+    })
+  }
+
+  #settle(outcome: true | { error: unknown }): void {
+    this.#outcome = outcome
+    const waiter = this.#waiter
+    if (waiter === undefined) return
+    this.#waiter = undefined
+    this.#outcome = true
+    if (outcome === true) waiter.resolve({ value: undefined, done: true })
+    else waiter.reject(outcome.error)
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    this.#chunks.length = 0
+    await this.#leave(this)
+    await this.#reading
+    this.#outcome = true
+    return { value: undefined, done: true }
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<Uint8Array>> {
+    await this.return()
+    throw error
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+}
+
+/** An error of undici's body stream, to be classified. */
+export class SourceFailure extends Error {
+  constructor(cause: unknown) {
+    super('Response body failed', { cause })
+  }
+}
+
+/** An error of a zlib decoder: the body is not what its `Content-Encoding` says. */
+export class DecodeFailure extends Error {
+  constructor(cause: unknown) {
+    super('Response body could not be decoded', { cause })
+  }
+}
+
+export function releasedError(): TypeError {
+  return new TypeError(
+    'Body has already been released: read it before calling release() or leaving its scope',
+  )
+}
+
+/**
+ * The first chunk of `body`, put back so that it is read again; `undefined` when the body is
+ * empty. Raw deflate is told from zlib-wrapped deflate by its first two bytes.
+ */
+export function peek(body: Readable): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onError)
+      body.off('close', onClose)
+    }
+    const onData = (chunk: Buffer): void => {
+      done()
+      body.pause()
+      body.unshift(chunk)
+      resolve(chunk)
+    }
+    const onEnd = (): void => {
+      done()
+      resolve(undefined)
+    }
+    const onError = (error: unknown): void => {
+      done()
+      reject(new SourceFailure(error))
+    }
+    const onClose = (): void => {
+      done()
+      reject(new SourceFailure(body.errored ?? releasedError()))
+    }
+    body.on('data', onData)
+    body.once('end', onEnd)
+    body.once('error', onError)
+    body.once('close', onClose)
+    if (body.destroyed) onClose()
+  })
+}
+
+export function decoderOf(coding: Coding, head: Buffer | undefined): Transform {
+  switch (coding) {
+    case 'gzip':
+      return zlib.createGunzip()
+    case 'deflate':
+      // Servers send both zlib-wrapped (as the RFC says) and raw deflate; browsers accept both.
+      // An inner coding's bytes are not seen before decoding: those follow the RFC.
+      return head === undefined || isZlibHeader(head)
+        ? zlib.createInflate()
+        : zlib.createInflateRaw()
+    case 'br':
+      return zlib.createBrotliDecompress()
+    case 'zstd':
+      return createZstdDecompress!()
+  }
+}
+
+/** RFC 1950: method 8 (deflate), window ≤ 32 KiB, and a header checksum divisible by 31. */
+function isZlibHeader(head: Buffer): boolean {
+  if (head.byteLength < 2) return false
+  const cmf = head[0]!
+  const flg = head[1]!
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0
+}
+
+const EMPTY = new Uint8Array(0)

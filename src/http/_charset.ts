@@ -14,6 +14,14 @@ export interface Decoder {
 interface Charset extends Decoder {
   /** Whether `bytes` decode with no replacement: a fatal `TextDecoder` would not throw. */
   isClean(bytes: Uint8Array): boolean
+  /** One byte is one character: chunks decode one by one, with no state between them. */
+  readonly singleByte?: true
+}
+
+/** Decodes a body chunk by chunk, keeping a character split between chunks whole. */
+export interface StreamDecoder {
+  /** Decodes `bytes`; with `stream: true`, an unfinished character waits for the next call. */
+  decode(bytes?: Uint8Array, options?: { readonly stream?: boolean }): string
 }
 
 /** The labels WHATWG Encoding gives windows-1252 (https://encoding.spec.whatwg.org/#names-and-labels). */
@@ -69,6 +77,7 @@ const windows1252: Charset = {
   },
   // Every byte has a character in windows-1252.
   isClean: () => true,
+  singleByte: true,
 }
 
 /** x-user-defined (WHATWG): ASCII, then bytes 0x80–0xFF to U+F780–U+F7FF. Node lacks it. */
@@ -82,6 +91,7 @@ const xUserDefined: Charset = {
     return text
   },
   isClean: () => true,
+  singleByte: true,
 }
 
 const replacement: Charset = {
@@ -169,6 +179,37 @@ function _forgetLearned(): void {
  */
 export function decoderFor(label: string | undefined): Decoder {
   return _charset(label)
+}
+
+/**
+ * A decoder for one body read in chunks (`lines()`), by the rules of {@link decoderFor}:
+ * windows-1252 and its aliases decode as it does, other charsets through a `TextDecoder` of
+ * their own that keeps a character split between two chunks whole.
+ *
+ * @example
+ * const decoder = streamDecoderFor('latin1')
+ * decoder.decode(new Uint8Array([0x80]), { stream: true }) // '€'
+ */
+export function streamDecoderFor(label: string | undefined): StreamDecoder {
+  const charset = _charset(label)
+  if (charset.singleByte === true) {
+    return { decode: (bytes) => (bytes === undefined ? '' : charset.decode(bytes)) }
+  }
+  if (charset === replacement) {
+    let seen = false
+    return {
+      decode(bytes) {
+        if (seen || bytes === undefined || bytes.length === 0) return ''
+        seen = true
+        return '\uFFFD'
+      },
+    }
+  }
+  try {
+    return new TextDecoder(label?.trim())
+  } catch {
+    return new TextDecoder()
+  }
 }
 
 /**

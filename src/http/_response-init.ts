@@ -30,12 +30,6 @@ export interface ResponseInit {
   readonly redirects: readonly string[]
   /** Tries made: 1 + retries. */
   readonly attempts: number
-  /**
-   * The longest wait for the next chunk, in ms (`Infinity` for none); the client's
-   * `timeout.body`. undici's own body timer is coarse (about a second), so the response keeps
-   * its own.
-   */
-  readonly bodyTimeout?: number
   /** Most decoded body bytes allowed; `Infinity` for no limit. */
   readonly maxBodySize: number
   readonly decompress: DecompressSettings

@@ -1,30 +1,37 @@
-import { Buffer } from 'node:buffer'
+import type { Buffer } from 'node:buffer'
 import { STATUS_CODES } from 'node:http'
-import type { Transform, Writable } from 'node:stream'
-import { TextDecoder } from 'node:util'
-import * as zlib from 'node:zlib'
-import { discardBody } from './_body.js'
-import { decoderFor } from './_charset.js'
+import { pipeline, type Readable } from 'node:stream'
+import {
+  type BodySink,
+  ChunkQueue,
+  type Coding,
+  Collector,
+  createZstdDecompress,
+  DecodeFailure,
+  decoderOf,
+  discardBody,
+  peek,
+  releasedError,
+  SourceFailure,
+} from './_body.js'
+import { decoderFor, type StreamDecoder, streamDecoderFor } from './_charset.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
-// How a body is read: undici's body stream → one node:zlib streaming decoder per content
-// coding (each fed by its own small pump, with back-pressure both ways) → one counting loop
+// How a body is read: the exchange's body stream → one node:zlib streaming decoder per
+// content coding (joined with node:stream's `pipeline`, back-pressure both ways) → one counting loop
 // that enforces `maxBodySize` and the ratio bound on decoded bytes → the reader (`text()`,
 // `bytes()`, `body`, `lines()`). Nothing holds more than a few chunks: zlib's streams emit
 // at most `chunkSize` (16 KiB) per step and stop when their output is not read, so a bomb
 // is stopped after at most one step past the limit. (`maxOutputLength` only bounds zlib's
 // one-shot functions; the streams never build one large buffer.)
 
+/** A body whose rest is up to this size is drained after a `break`, to keep the socket. */
+const _DRAIN_LIMIT = 128 * 1024
+/** Longest wait for that drain before the socket is destroyed instead. */
+const _DRAIN_TIMEOUT = 500
 /** Most content codings decoded for one response (aiohttp and curl allow a few). */
 const _MAX_CODINGS = 2
-
-type _Coding = 'gzip' | 'deflate' | 'br' | 'zstd'
-
-type _ZstdFactory = () => Transform
-
-const _createZstdDecompress = (zlib as unknown as { createZstdDecompress?: _ZstdFactory })
-  .createZstdDecompress
 
 /**
  * A response of {@link HttpClient}: its status, headers and final URL, and a body you read
@@ -262,8 +269,7 @@ export class HttpResponse implements AsyncDisposable {
    */
   async text(): Promise<string> {
     const decoder = decoderFor(_charset(_headerValue(this.headers['content-type'])))
-    const bytes = this.#canCollectRaw() ? await this.#collectRaw('pooled') : await this.bytes()
-    return decoder.decode(bytes)
+    return decoder.decode(await this.#collect('pooled'))
   }
 
   /**
@@ -305,13 +311,7 @@ export class HttpResponse implements AsyncDisposable {
    * console.log(response.status, await response.drain()) // 200 1256
    */
   async drain(): Promise<number> {
-    if (this.#canCollectRaw()) {
-      await this.#collectRaw('count')
-      return this.#decoded
-    }
-    for await (const _chunk of this.#claim()) {
-      // Counted by #read as it goes.
-    }
+    await this.#collect('count')
     return this.#decoded
   }
 
@@ -332,20 +332,7 @@ export class HttpResponse implements AsyncDisposable {
    * await writeFile('logo.png', await response.bytes())
    */
   async bytes(): Promise<Uint8Array> {
-    if (this.#canCollectRaw()) return this.#collectRaw('owned')
-    const chunks: Uint8Array[] = []
-    let size = 0
-    for await (const chunk of this.#claim()) {
-      chunks.push(chunk)
-      size += chunk.byteLength
-    }
-    const bytes = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset)
-      offset += chunk.byteLength
-    }
-    return bytes
+    return this.#collect('owned')
   }
 
   /**
@@ -440,141 +427,67 @@ export class HttpResponse implements AsyncDisposable {
         'Body has already been read: read it once, with text(), json(), bytes(), body or lines()',
       )
     }
-    if (this.#released) throw _releasedError()
+    if (this.#released) throw releasedError()
   }
 
-  /** No decoding to do and nothing read yet: `bytes()` may take the stream's fast path. */
-  #canCollectRaw(): boolean {
-    if (this.#claimed || this.#released || this.#init.signal.aborted) return false
-    return !this.#init.decompress.enabled || this.#encoding === ''
+  /** Reads the whole body into one buffer: the collecting sink of the one reader. */
+  async #collect(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
+    this.#assertUsable()
+    this.#claimed = true
+    const sink = new Collector(mode)
+    await this.#read(sink)
+    return sink.result()
+  }
+
+  /** Claims the body for iteration: the queue sink, started by the first `next()`. */
+  #claim(): AsyncIterableIterator<Uint8Array> {
+    this.#assertUsable()
+    this.#claimed = true
+    return new ChunkQueue(
+      (queue) => this.#read(queue),
+      (queue) => {
+        // Never read: released as an unread body is.
+        if (!this.#started) return this.release()
+        if (this.#completed) return undefined
+        const { body } = this.#init
+        const length = this.#declaredLength()
+        if (this.#decoding || length === undefined || length > _DRAIN_LIMIT) {
+          // Left early: cut the body off; the read then rejects, which nobody needs to see.
+          body.destroy()
+          return undefined
+        }
+        // A small rest is read and dropped, so the connection is reused; briefly.
+        queue.drop()
+        const timer = setTimeout(() => body.destroy(), _DRAIN_TIMEOUT)
+        body.once('close', () => clearTimeout(timer))
+        body.once('end', () => clearTimeout(timer))
+        return undefined
+      },
+    )
   }
 
   /**
-   * Reads the whole undecoded body through stream events, without the async generators of
-   * `#read()`: most responses of a batch are small and plain, and this is their hot path.
-   * The limits are the same: `maxBodySize` while streaming, the idle timer between chunks.
+   * The one body reader: the source (the exchange's stream, or it through one node:zlib
+   * decoder per coding joined with `pipeline`) → the limits on decoded bytes (`maxBodySize`,
+   * the ratio bound) → `sink`. Stream events, not async iteration: most bodies of a batch are
+   * small and plain, and this is their hot path. Whatever happens, the body is freed and
+   * `onDone` called before it settles.
    */
-  #collectRaw(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
-    this.#claimed = true
-    this.#started = true
-    const { body, signal, maxBodySize, method, url, bodyTimeout, signalDrivesBody } = this.#init
-    const length = this.#declaredLength()
-    if (length !== undefined && length > maxBodySize) {
-      const error = new BodySizeError({
-        method,
-        url,
-        limit: maxBodySize,
-        size: length,
-        declared: true,
-      })
-      return this.#discard().then(() => {
-        this.#finish()
-        throw error
-      })
-    }
-    this.#rawBusy = true // a release() meanwhile must destroy, not drain
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      let timer: ReturnType<typeof setTimeout> | undefined
-      if (bodyTimeout !== undefined && bodyTimeout !== Number.POSITIVE_INFINITY) {
-        timer = setTimeout(() => {
-          body.destroy(new HttpTimeoutError({ method, url, phase: 'body', ms: bodyTimeout }))
-        }, bodyTimeout)
-      }
-      // The listeners come off as soon as the read settles. Left on, they tie this response
-      // (and the whole call behind it) to the stream, which undici's socket state and old,
-      // dead objects keep reachable for a while: every young-generation GC then copies and
-      // promotes whole calls, which cost more than the four removals. The constructor's
-      // no-op 'error' listener stays, so a late error cannot crash the process.
-      let settled = false
-      const settle = (): boolean => {
-        if (settled) return false
-        settled = true
-        this.#rawBusy = false
-        if (timer !== undefined) clearTimeout(timer)
-        if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
-        body.off('data', onData)
-        body.removeListener('end', onEnd)
-        body.removeListener('error', onError)
-        body.removeListener('close', onClose)
-        return true
-      }
-      const onAbort = (): void => {
-        body.destroy(signal.reason)
-      }
-      const onData = (chunk: Buffer): void => {
-        if (settled) return
-        size += chunk.byteLength
-        this.#encoded = size
-        if (size > maxBodySize) {
-          settle()
-          body.destroy()
-          this.#finish()
-          reject(new BodySizeError({ method, url, limit: maxBodySize, size }))
-          return
-        }
-        if (mode !== 'count') chunks.push(chunk)
-        timer?.refresh()
-      }
-      const onEnd = (): void => {
-        if (!settle()) return
-        this.#completed = true
-        this.#finish()
-        this.#decoded = size
-        if (mode === 'count') {
-          resolve(_EMPTY)
-        } else if (mode === 'owned') {
-          // The caller keeps it: a copy with its own memory, holding no socket read buffer.
-          const bytes = new Uint8Array(size)
-          let offset = 0
-          for (const chunk of chunks) {
-            bytes.set(chunk, offset)
-            offset += chunk.byteLength
-          }
-          resolve(bytes)
-        } else {
-          // Decoded at once and dropped: Node's buffer pool is much cheaper than a new
-          // ArrayBuffer per body.
-          resolve(Buffer.concat(chunks, size))
-        }
-      }
-      const onError = (error: unknown): void => {
-        if (!settle()) return
-        body.destroy()
-        this.#finish()
-        reject(this.#mapError(new _SourceFailure(error)))
-      }
-      // A destroy without an error (our own release) ends the stream with only 'close'.
-      const onClose = (): void => {
-        if (!body.readableEnded) onError(body.errored ?? _releasedError())
-      }
-      body.on('data', onData)
-      body.once('end', onEnd)
-      body.once('error', onError)
-      body.once('close', onClose)
-      // A body that failed before anyone read it (its limit passed while it sat unread).
-      if (body.destroyed) onClose()
-      if (signal.aborted) onAbort()
-      else if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
-    })
-  }
-
-  #claim(): AsyncGenerator<Uint8Array, void, undefined> {
-    this.#assertUsable()
-    this.#claimed = true
-    return this.#read()
-  }
-
-  async *#read(): AsyncGenerator<Uint8Array, void, undefined> {
+  async #read(sink: BodySink): Promise<void> {
     this.#started = true
     const { signal, maxBodySize, decompress, body, method, url } = this.#init
-    const onAbort = (): void => {
-      body.destroy(signal.reason)
+    let source: Readable | undefined = body
+    const state = { sourceError: undefined as unknown }
+    const onEncoded = (chunk: Buffer): void => {
+      this.#encoded += chunk.byteLength
     }
+    const onSourceError = (error: unknown): void => {
+      state.sourceError ??= error
+    }
+    let decoding = false
     try {
       signal.throwIfAborted()
-      if (this.#released) throw _releasedError()
+      if (this.#released) throw releasedError()
       const codings = decompress.enabled ? this.#codings() : []
       if (codings.length === 0) {
         const length = this.#declaredLength()
@@ -582,83 +495,114 @@ export class HttpResponse implements AsyncDisposable {
           const limit = maxBodySize
           throw new BodySizeError({ method, url, limit, size: length, declared: true })
         }
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      let source: AsyncIterable<Buffer> = this.#rawChunks()
-      if (codings.length > 0) this.#decoding = true
-      for (const coding of codings.reverse()) source = _decode(source, coding)
-      let decoded = 0
-      for await (const chunk of source) {
-        if (this.#released) throw _releasedError()
-        if (chunk.byteLength === 0) continue
-        decoded += chunk.byteLength
-        if (
-          codings.length > 0 &&
-          decoded > decompress.ratioFloor &&
-          decoded > decompress.maxRatio * this.#encoded
-        ) {
-          throw new DecompressionError({
-            method,
-            url,
-            encoding: this.#encoding,
-            reason: 'ratio',
-            limit: decompress.maxRatio,
-          })
+      } else {
+        decoding = true
+        this.#decoding = true
+        this.#rawBusy = true
+        const head = await peek(body)
+        if (head === undefined)
+          source = undefined // An empty body stays empty, as in browsers.
+        else {
+          body.on('data', onEncoded)
+          body.on('error', onSourceError)
+          const decoders = codings
+            .reverse()
+            .map((coding, index) => decoderOf(coding, index === 0 ? head : undefined))
+          source = pipeline([body, ...decoders], _noop) as unknown as Readable
         }
-        if (decoded > maxBodySize) {
-          throw new BodySizeError({ method, url, limit: maxBodySize, size: decoded })
-        }
-        this.#decoded = decoded
-        yield chunk
       }
+      if (source !== undefined) await this.#flow(source, decoding, state, sink)
       this.#completed = true
+      sink.end()
     } catch (error) {
       throw this.#mapError(error)
     } finally {
-      signal.removeEventListener('abort', onAbort)
-      // Failed or left early (`break`): free the connection before saying we are done.
+      body.off('data', onEncoded)
+      body.off('error', onSourceError)
+      // Failed or left early: free the connection before saying we are done.
       if (!this.#completed) await this.#discard()
       this.#finish()
     }
   }
 
-  /** undici's chunks, counted; its errors are wrapped so they are told from decoding errors. */
-  async *#rawChunks(): AsyncGenerator<Buffer, void, undefined> {
-    // `destroyOnReturn: false`: leaving early keeps the stream, so `#discard()` can drain it.
-    const iterator = this.#init.body.iterator({ destroyOnReturn: false })
-    this.#rawBusy = true
-    try {
-      for (;;) {
-        let result: IteratorResult<Buffer>
-        const timer = this.#startIdleTimer()
-        try {
-          result = await iterator.next()
-        } catch (error) {
-          throw new _SourceFailure(error)
-        } finally {
-          if (timer !== undefined) globalThis.clearTimeout(timer)
-        }
-        if (result.done) return
-        this.#encoded += result.value.byteLength
-        yield result.value
+  /** Moves `source`'s chunks into `sink`, counting them; settles at the end or on failure. */
+  #flow(
+    source: Readable,
+    decoding: boolean,
+    state: { sourceError: unknown },
+    sink: BodySink,
+  ): Promise<void> {
+    const { body, signal, signalDrivesBody, maxBodySize, decompress, method, url } = this.#init
+    this.#rawBusy = true // a release() meanwhile must destroy, not drain
+    return new Promise<void>((resolve, reject) => {
+      let decoded = 0
+      // The listeners come off as soon as the read settles. Left on, they tie this response
+      // (and the whole call behind it) to the stream, which undici's socket state keeps
+      // reachable for a while: young-generation GCs then copy and promote whole calls.
+      let settled = false
+      const settle = (): boolean => {
+        if (settled) return false
+        settled = true
+        this.#rawBusy = false
+        if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
+        source.off('data', onData)
+        source.removeListener('end', onEnd)
+        source.removeListener('error', onError)
+        source.removeListener('close', onClose)
+        sink.resume = undefined
+        return true
       }
-    } finally {
-      this.#rawBusy = false
-      await iterator.return?.()
-    }
-  }
-
-  /** Fails the body with a `body` timeout if no chunk arrives within `bodyTimeout` ms. */
-  #startIdleTimer(): ReturnType<typeof setTimeout> | undefined {
-    const { bodyTimeout, body, method, url } = this.#init
-    if (bodyTimeout === undefined || bodyTimeout === Number.POSITIVE_INFINITY) return undefined
-    return globalThis.setTimeout(() => {
-      body.destroy(new HttpTimeoutError({ method, url, phase: 'body', ms: bodyTimeout }))
-    }, bodyTimeout)
+      const fail = (error: unknown): void => {
+        if (!settle()) return
+        source.destroy()
+        reject(error)
+      }
+      const onAbort = (): void => {
+        body.destroy(signal.reason as Error)
+      }
+      const onData = (chunk: Buffer): void => {
+        if (settled || chunk.byteLength === 0) return
+        decoded += chunk.byteLength
+        if (!decoding) this.#encoded = decoded
+        else if (decoded > decompress.ratioFloor && decoded > decompress.maxRatio * this.#encoded) {
+          const limit = decompress.maxRatio
+          const encoding = this.#encoding
+          fail(new DecompressionError({ method, url, encoding, reason: 'ratio', limit }))
+          return
+        }
+        if (decoded > maxBodySize) {
+          fail(new BodySizeError({ method, url, limit: maxBodySize, size: decoded }))
+          return
+        }
+        this.#decoded = decoded
+        if (!sink.write(chunk)) source.pause()
+      }
+      const onEnd = (): void => {
+        if (settle()) resolve()
+      }
+      const onError = (error: unknown): void => {
+        if (!decoding) fail(new SourceFailure(error))
+        else if (state.sourceError !== undefined) fail(new SourceFailure(state.sourceError))
+        else fail(new DecodeFailure(error))
+      }
+      // A destroy without an error (our own release) ends the stream with only 'close'.
+      const onClose = (): void => {
+        if (!source.readableEnded) onError(source.errored ?? releasedError())
+      }
+      sink.resume = () => source.resume()
+      source.on('data', onData)
+      source.once('end', onEnd)
+      source.once('error', onError)
+      source.once('close', onClose)
+      if (signal.aborted) onAbort()
+      else if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
+      // A body that failed before anyone read it (its limit passed while it sat unread).
+      if (source.destroyed) onClose()
+    })
   }
 
   /** Content codings to undo, in the order sent; throws for ones we refuse. */
-  #codings(): _Coding[] {
+  #codings(): Coding[] {
     const names = this.#encoding
       .split(',')
       .map((name) => name.trim().toLowerCase())
@@ -679,7 +623,7 @@ export class HttpResponse implements AsyncDisposable {
         coding === 'gzip' ||
         coding === 'deflate' ||
         coding === 'br' ||
-        (coding === 'zstd' && _createZstdDecompress !== undefined)
+        (coding === 'zstd' && createZstdDecompress !== undefined)
       ) {
         return coding
       }
@@ -713,9 +657,9 @@ export class HttpResponse implements AsyncDisposable {
   #mapError(error: unknown): unknown {
     const { signal, method, url } = this.#init
     if (signal.aborted) return signal.reason
-    if (this.#released && !(error instanceof TypeError)) return _releasedError()
-    if (error instanceof _SourceFailure) return this.#init.classify(error.cause, 'body')
-    if (error instanceof _DecodeFailure) {
+    if (this.#released && !(error instanceof TypeError)) return releasedError()
+    if (error instanceof SourceFailure) return this.#init.classify(error.cause, 'body')
+    if (error instanceof DecodeFailure) {
       return new DecompressionError({
         method,
         url,
@@ -733,37 +677,9 @@ export class HttpResponse implements AsyncDisposable {
     this.#init.onDone()
   }
 
-  #textDecoder(): TextDecoder {
-    const label = _charset(_headerValue(this.headers['content-type']))
-    if (label !== undefined) {
-      try {
-        return new TextDecoder(label)
-      } catch {
-        // An unknown label: fall back to UTF-8, as browsers do.
-      }
-    }
-    return new TextDecoder()
+  #textDecoder(): StreamDecoder {
+    return streamDecoderFor(_charset(_headerValue(this.headers['content-type'])))
   }
-}
-
-/** An error of undici's body stream, to be classified. */
-class _SourceFailure extends Error {
-  constructor(cause: unknown) {
-    super('Response body failed', { cause })
-  }
-}
-
-/** An error of a zlib decoder: the body is not what its `Content-Encoding` says. */
-class _DecodeFailure extends Error {
-  constructor(cause: unknown) {
-    super('Response body could not be decoded', { cause })
-  }
-}
-
-function _releasedError(): TypeError {
-  return new TypeError(
-    'Body has already been released: read it before calling release() or leaving its scope',
-  )
 }
 
 function _noop(): void {}
@@ -794,119 +710,10 @@ function _charset(contentType: string | undefined): string | undefined {
   return undefined
 }
 
-/** Undoes one content coding, streaming; an empty body stays empty (as browsers treat it). */
-async function* _decode(
-  source: AsyncIterable<Buffer>,
-  coding: _Coding,
-): AsyncGenerator<Buffer, void, undefined> {
-  const input = source[Symbol.asyncIterator]()
-  // Peek at the first two bytes: raw deflate has no zlib header, and an empty body has none.
-  const head: Buffer[] = []
-  let size = 0
-  let ended = false
-  while (size < 2) {
-    const result = await input.next()
-    if (result.done) {
-      ended = true
-      break
-    }
-    if (result.value.byteLength === 0) continue
-    head.push(result.value)
-    size += result.value.byteLength
-  }
-  if (size === 0) return
-  const transform = _decoder(coding, head[0]!.byteLength >= 2 ? head[0]! : Buffer.concat(head))
-  yield* _through(transform, head, ended ? undefined : input)
-}
-
-function _decoder(coding: _Coding, head: Buffer): Transform {
-  switch (coding) {
-    case 'gzip':
-      return zlib.createGunzip()
-    case 'deflate':
-      // Servers send both zlib-wrapped (as the RFC says) and raw deflate; browsers accept both.
-      return _isZlibHeader(head) ? zlib.createInflate() : zlib.createInflateRaw()
-    case 'br':
-      return zlib.createBrotliDecompress()
-    case 'zstd':
-      return _createZstdDecompress!()
-  }
-}
-
-/** RFC 1950: method 8 (deflate), window ≤ 32 KiB, and a header checksum divisible by 31. */
-function _isZlibHeader(head: Buffer): boolean {
-  if (head.byteLength < 2) return false
-  const cmf = head[0]!
-  const flg = head[1]!
-  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0
-}
-
-/**
- * Runs `input` through `transform`: a pump writes input chunks (waiting for `drain`) while
- * this generator yields the output as it is asked for, so neither side buffers more than a
- * chunk or two. Errors of `input` pass through as they are; errors of `transform` become
- * {@link _DecodeFailure}.
- */
-async function* _through(
-  transform: Transform,
-  head: readonly Buffer[],
-  input: AsyncIterator<Buffer> | undefined,
-): AsyncGenerator<Buffer, void, undefined> {
-  transform.on('error', _noop)
-  let failure: { error: unknown } | undefined
-  const pump = async (): Promise<void> => {
-    try {
-      for (const chunk of head) {
-        if (transform.destroyed) return
-        if (!transform.write(chunk)) await _drained(transform)
-      }
-      if (input !== undefined) {
-        for (;;) {
-          if (transform.destroyed) return void (await input.return?.())
-          const result = await input.next()
-          if (result.done) break
-          if (transform.destroyed) return void (await input.return?.())
-          if (!transform.write(result.value)) await _drained(transform)
-        }
-      }
-      if (!transform.destroyed) transform.end()
-    } catch (error) {
-      failure = { error }
-      transform.destroy()
-    }
-  }
-  const pumping = pump()
-  try {
-    for await (const chunk of transform) yield chunk as Buffer
-  } catch (error) {
-    if (failure !== undefined) throw failure.error
-    throw new _DecodeFailure(error)
-  } finally {
-    transform.destroy()
-  }
-  // The output ended, so the pump has called `end()`: it has nothing left to do.
-  await pumping
-  if (failure !== undefined) throw failure.error
-}
-
-/** Resolves on `drain`, or when the stream is destroyed and will never drain. */
-function _drained(stream: Writable): Promise<void> {
-  if (stream.destroyed) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done)
-      stream.off('close', done)
-      resolve()
-    }
-    stream.on('drain', done)
-    stream.on('close', done)
-  })
-}
-
 /** Splits decoded text into lines as chunks arrive, keeping only the unfinished line. */
 async function* _lines(
   chunks: AsyncIterable<Uint8Array>,
-  decoder: TextDecoder,
+  decoder: StreamDecoder,
 ): AsyncGenerator<string, void, undefined> {
   let pending = ''
   const split = function* (final: boolean): Generator<string, void, undefined> {
@@ -940,5 +747,3 @@ async function* _lines(
 function _stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line
 }
-
-const _EMPTY = new Uint8Array(0)

@@ -157,6 +157,14 @@ describe('windows-1252 text (behaviour 4)', () => {
     const response = await client.get(server.url('/cp1252'))
     expect(await response.text()).toBe('€“hi”™é')
   })
+
+  it('decodes lines() the same way', async () => {
+    const client = newClient()
+    const response = await client.get(server.url('/cp1252'))
+    const lines: string[] = []
+    for await (const line of response.lines()) lines.push(line)
+    expect(lines).toEqual(['€“hi”™é'])
+  })
 })
 
 describe('maxHeaderSize (behaviour 5)', () => {
