@@ -1,11 +1,14 @@
 // Command-line parsing for `asyncwith`: argv → a checked, typed command, or a UsageError whose
 // one-line message main.ts prints before `Try 'asyncwith --help'.` and exit code 2.
 import { parseArgs } from 'node:util'
+import { DEFAULTS as HTTP_DEFAULTS } from '../http/_options.js'
+import { checkHeader, checkMethod } from '../http/_request-check.js'
 import { DEFAULT_CONCURRENCY } from '../iter/index.js'
 import { UsageError } from './errors.js'
+import { usageErrorOf } from './parse-error.js'
+import { type BodyMode, RECORD_FIELDS_HELP } from './records.js'
 
-/** How `fetch` records bodies: inline as text or base64, or not at all. */
-export type BodyMode = 'text' | 'base64' | 'none'
+export type { BodyMode } from './records.js'
 
 /** Everything `asyncwith fetch` needs, checked. */
 export interface FetchOptions {
@@ -15,20 +18,30 @@ export interface FetchOptions {
   readonly input: string | undefined
   /** `-o FILE`: a path; undefined writes to stdout. */
   readonly output: string | undefined
-  readonly concurrency: number
-  /** Requests in flight per host name; `Infinity` for no limit. */
-  readonly perHost: number
-  /** Retries after the first try. */
-  readonly retries: number
-  /** Whole-request time limit in ms, or `false` for none. */
-  readonly timeout: number | false
+  /** Requests in flight at once; undefined leaves fetchAll's default. */
+  readonly concurrency: number | undefined
+  /** Requests in flight per host name; undefined leaves the http default (no limit). */
+  readonly perHost: number | undefined
+  /** Retries after the first try; undefined leaves the http default. */
+  readonly retries: number | undefined
+  /** Whole-request time limit in ms; undefined leaves the http default (none). */
+  readonly timeout: number | undefined
   /** A token bucket per host: `rate` requests every `per` ms. */
   readonly rate: { readonly rate: number; readonly per: number } | undefined
   /** Request headers, names lower-cased. */
   readonly headers: Readonly<Record<string, string>>
-  readonly method: string
-  /** Most decoded body bytes, or `false` for no limit. */
-  readonly maxBody: number | false
+  /** `-X`, upper-cased; undefined is GET, or POST when a body is given (as curl does). */
+  readonly method: string | undefined
+  /** `-d STRING`: the body of every request. */
+  readonly data: string | undefined
+  /** `--data-file FILE`: a file whose bytes are the body of every request. */
+  readonly dataFile: string | undefined
+  /** `--cacert FILE`: PEM certificates to trust instead of the bundled ones. */
+  readonly cacert: string | undefined
+  /** `--insecure`: do not verify servers' certificates. */
+  readonly insecure: boolean
+  /** Most decoded body bytes; undefined leaves the http default. */
+  readonly maxBody: number | undefined
   readonly ordered: boolean
   readonly body: BodyMode
   /** `--body-dir DIR`: bodies go to files there instead of into the records. */
@@ -43,20 +56,25 @@ export type Command =
   | { readonly kind: 'version' }
   | { readonly kind: 'fetch'; readonly options: FetchOptions }
   | { readonly kind: 'demo'; readonly args: readonly string[] }
+  | { readonly kind: 'failed'; readonly path: string }
 
 /** Defaults of `fetch`, also for callers (such as `demo`) that build options in code. */
 export const FETCH_DEFAULTS: FetchOptions = {
   urls: [],
   input: undefined,
   output: undefined,
-  concurrency: DEFAULT_CONCURRENCY,
-  perHost: Number.POSITIVE_INFINITY,
-  retries: 2,
-  timeout: false,
+  concurrency: undefined,
+  perHost: undefined,
+  retries: undefined,
+  timeout: undefined,
   rate: undefined,
   headers: {},
-  method: 'GET',
-  maxBody: 64 * 1024 * 1024,
+  method: undefined,
+  data: undefined,
+  dataFile: undefined,
+  cacert: undefined,
+  insecure: false,
+  maxBody: undefined,
   ordered: false,
   body: 'text',
   bodyDir: undefined,
@@ -64,17 +82,28 @@ export const FETCH_DEFAULTS: FetchOptions = {
   quiet: false,
 }
 
-/** Selected response headers copied into each record. */
-export const RECORDED_HEADERS = [
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'etag',
-  'last-modified',
-] as const
+/** `30000` → `30s`, as `--help` shows a time. */
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
+}
+
+/** `67108864` → `64M`, as `--help` shows a size. */
+function size(bytes: number): string {
+  for (const [unit, scale] of [
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['K', 1024],
+  ] as const) {
+    if (bytes % scale === 0) return `${bytes / scale}${unit}`
+  }
+  return `${bytes}`
+}
+
+const { timeout: HTTP_TIMEOUT } = HTTP_DEFAULTS
 
 export const HELP = `Usage: asyncwith fetch [options] [URL...]
        asyncwith fetch [options] -i FILE
+       asyncwith failed RECORDS_FILE
        asyncwith demo [--pages N] [-o FILE] [--concurrency N] [-q]
        asyncwith --help | --version
 
@@ -89,26 +118,34 @@ Input and output:
                             asyncwith fetch -i urls.txt -o out.jsonl
       --resume            continue a run killed or interrupted earlier: keep the records
                           already in -o FILE (a torn last line is dropped) and fetch only the
-                          inputs not recorded there (same line number and same text);
-                          the exit status then counts this run's URLs
+                          inputs not recorded there; FILE must hold only records of this
+                          same input (else exit 2, nothing written); the exit status then
+                          counts this run's URLs
                             asyncwith fetch -i urls.txt -o out.jsonl --resume
       --ordered           write records in input order (default: as they finish)
                             asyncwith fetch --ordered https://a.test/ https://b.test/
-      --body MODE         text (default: decoded per Content-Type charset), base64, or none
+      --body MODE         text (default: decoded per Content-Type charset; a body that is not
+                          text goes to body_base64), base64, or none
                             asyncwith fetch --body base64 https://example.com/logo.png
       --body-dir DIR      write each body to a file in DIR (created if missing) and record its
-                          path as body_file; names are NNNNNN-<sha1 of line and URL>.body, so
-                          no URL can name a path outside DIR; not with --body
+                          path as body_file; names are NNNNNN-HHHHHHHHHHHH.body (the line
+                          number, then 12 hex digits of a SHA-1 of line and URL), so no URL
+                          can name a path outside DIR; not with --body
                             asyncwith fetch -i urls.txt --body-dir bodies/
   -q, --quiet             no progress bar and no summary on stderr (without a terminal
                           there is no bar anyway, only the summary line)
                             asyncwith fetch -q -i urls.txt > out.jsonl
 
 Requests:
-  -X, --method METHOD     request method (default GET); only idempotent ones are retried
+  -X, --method METHOD     request method (default GET, or POST with -d or --data-file);
+                          only idempotent ones are retried
                             asyncwith fetch -X HEAD https://example.com/
   -H, --header 'N: V'     add a request header; repeatable
                             asyncwith fetch -H 'Accept: application/json' -H 'X-Key: 1' URL
+  -d, --data STRING       send STRING as the body of every request (as is, no encoding)
+                            asyncwith fetch -d '{"q":1}' -H 'Content-Type: application/json' URL
+      --data-file FILE    send the bytes of FILE as the body of every request
+                            asyncwith fetch --data-file query.json -i urls.txt
       --concurrency N     requests in flight at once (default ${DEFAULT_CONCURRENCY})
                             asyncwith fetch --concurrency 64 -i urls.txt
       --per-host N        requests in flight per host name (default: no limit)
@@ -117,15 +154,21 @@ Requests:
                           (h), evenly spaced; also N/500ms, N/10s
                             asyncwith fetch --rate 10/s -i urls.txt
       --retries N         retries after the first try, on connection errors and 408, 429,
-                          500, 502, 503, 504, with backoff and Retry-After (default 2)
+                          500, 502, 503, 504, with backoff and Retry-After (default ${HTTP_DEFAULTS.retry.limit})
                             asyncwith fetch --retries 5 -i urls.txt
       --timeout TIME      limit on each URL's whole fetch: tries, waits, redirects and body
-                          (default: none; connecting has 10s, headers 30s, and a body may
-                          pause 30s); TIME is ms, or has a unit: 500ms, 30s, 2m
+                          (default: none; connecting has ${seconds(HTTP_TIMEOUT.connect)}, headers ${seconds(HTTP_TIMEOUT.headers)}, and a body may
+                          pause ${seconds(HTTP_TIMEOUT.body)}); TIME is ms, or has a unit: 500ms, 30s, 2m
                             asyncwith fetch --timeout 30s -i urls.txt
-      --max-body SIZE     most decoded bytes per body (default 64M); larger bodies are an
+      --max-body SIZE     most decoded bytes per body (default ${size(HTTP_DEFAULTS.maxBodySize)}); larger bodies are an
                           ASYNCWITH_BODY_TOO_LARGE error; K, M, G are 1024-based
                             asyncwith fetch --max-body 1M -i urls.txt
+      --cacert FILE       trust the CA certificates in FILE (PEM) for https, instead of the
+                          bundled ones; NODE_EXTRA_CA_CERTS=FILE adds to them instead
+                            asyncwith fetch --cacert my-ca.pem https://intranet.test/
+      --insecure          do not verify https certificates (for tests only: anyone on the
+                          path can then read and change the traffic)
+                            asyncwith fetch --insecure https://127.0.0.1:8443/
 
 Other:
   -h, --help              show this help
@@ -133,33 +176,17 @@ Other:
       --version           print the version
                             asyncwith --version
 
-Records (one JSON object per line, snake_case, fields in this order; absent ones left out):
-  line          input line number (for URL arguments, their position), from 1
-  input         the line as read, trimmed
-  url           the URL requested (normalized); absent when the input is not a URL
-  final_url     the URL after redirects (of the last try, for a failure)
-  ok            true when there was a response with status < 400
-  status        HTTP status
-  headers       ${RECORDED_HEADERS.join(', ')} (those present)
-  bytes         decoded body bytes
-  attempts      tries made (1 + retries; a redirect is not a try; 0 for bad input)
-  timings       { start (epoch ms), ttfb, total } in ms
-  body          the body as text (--body text), or
-  body_base64   the body in base64 (--body base64), or
-  body_file     its path under --body-dir
-  error         { code, message } when no usable response came: ASYNCWITH_INVALID_URL (not
-                an http/https URL), ASYNCWITH_BINARY_INPUT (NUL bytes or invalid UTF-8),
-                ASYNCWITH_LINE_TOO_LONG, ASYNCWITH_TIMEOUT, ASYNCWITH_CONNECTION,
-                ASYNCWITH_REDIRECT_LIMIT, ASYNCWITH_REDIRECT_DOWNGRADE,
-                ASYNCWITH_BODY_TOO_LARGE, ASYNCWITH_DECOMPRESSION, ASYNCWITH_BODY_WRITE
-  Example:
-  {"line":1,"input":"https://example.com/","url":"https://example.com/","final_url":"https://example.com/","ok":true,"status":200,"headers":{"content-type":"text/html"},"bytes":1256,"attempts":1,"timings":{"start":1764000000000,"ttfb":80,"total":95},"body":"<!doctype html>..."}
-
+${RECORD_FIELDS_HELP}
 A URL counts as ok when it got a response with status < 400; a 4xx or 5xx status or an
 error counts as failed. Exit status: 0 every URL ok, 1 some failed (counted on stderr),
-2 usage error, 130 interrupted (Ctrl-C; the output is complete lines, continue with
---resume). A first Ctrl-C stops reading URLs and lets requests in flight finish for up to
-a second; a second Ctrl-C exits at once.
+2 usage error, 130 interrupted (Ctrl-C; the output is complete lines: the summary prints
+the command that continues), 141 stdout was closed by its reader (as with | head: quietly).
+A first Ctrl-C stops reading URLs and lets requests in flight finish for up to a second; a
+second Ctrl-C exits at once.
+
+Re-fetching the failures of a finished run: \`asyncwith failed out.jsonl\` prints the input of
+every record that is not ok (one per line, in line order), a new input list:
+  asyncwith failed out.jsonl > again.txt && asyncwith fetch -i again.txt -o again.jsonl
 
 demo runs fetch against a built-in local server, with no network.
 `
@@ -174,6 +201,10 @@ const FETCH_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
   method: { type: 'string', short: 'X' },
   header: { type: 'string', short: 'H', multiple: true },
+  data: { type: 'string', short: 'd' },
+  'data-file': { type: 'string' },
+  cacert: { type: 'string' },
+  insecure: { type: 'boolean' },
   concurrency: { type: 'string' },
   'per-host': { type: 'string' },
   rate: { type: 'string' },
@@ -197,12 +228,24 @@ export function parseCommand(argv: readonly string[]): Command {
   if (first === '--version' || first === '-v') return { kind: 'version' }
   // demo parses its own arguments (and has its own --help).
   if (first === 'demo') return { kind: 'demo', args: rest }
+  if (first === 'failed') return { kind: 'failed', path: parseFailed(rest) }
   if (first === 'fetch') {
     const options = parseFetch(rest)
     return options === 'help' ? { kind: 'help' } : { kind: 'fetch', options }
   }
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' before the command`)
-  throw new UsageError(`unknown command '${first}': use fetch or demo`)
+  throw new UsageError(`unknown command '${first}': use fetch, failed or demo`)
+}
+
+/** `failed RECORDS_FILE`: the one records file. */
+function parseFailed(args: readonly string[]): string {
+  const [path, extra] = args
+  if (path === undefined || path === '' || path.startsWith('-')) {
+    throw new UsageError('failed needs the records file of a run: asyncwith failed out.jsonl')
+  }
+  if (extra !== undefined)
+    throw new UsageError(`failed takes one records file, got also '${extra}'`)
+  return path
 }
 
 /** Parses `fetch`'s arguments; `'help'` when `--help` is among them. */
@@ -219,7 +262,7 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
     })
   } catch (error) {
     if (args.includes('--help') || args.includes('-h')) return 'help'
-    throw new UsageError(parseArgsMessage(error))
+    throw usageErrorOf(error, args, FETCH_OPTIONS)
   }
   const { values, positionals } = parsed
   if (values.help) return 'help'
@@ -259,27 +302,36 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
     }
     body = 'none'
   }
+  const { data } = values
+  const dataFile = values['data-file']
+  if (data !== undefined && dataFile !== undefined) {
+    throw new UsageError('-d and --data-file cannot be combined: give the body one way')
+  }
+  if (dataFile === '') throw new UsageError('empty file name for --data-file')
+  const cacert = values.cacert
+  if (cacert === '') throw new UsageError('empty file name for --cacert')
+  if (cacert !== undefined && values.insecure) {
+    throw new UsageError(
+      '--cacert and --insecure cannot be combined: --insecure trusts any certificate',
+    )
+  }
 
   return {
     urls: positionals,
     input,
     output,
-    concurrency: optional(
-      values.concurrency,
-      (v) => positiveInt('--concurrency', v, 100_000),
-      FETCH_DEFAULTS.concurrency,
-    ),
-    perHost: optional(
-      values['per-host'],
-      (v) => positiveInt('--per-host', v, 100_000),
-      FETCH_DEFAULTS.perHost,
-    ),
-    retries: optional(values.retries, (v) => count('--retries', v, 100), FETCH_DEFAULTS.retries),
-    timeout: optional(values.timeout, parseDuration, FETCH_DEFAULTS.timeout),
-    rate: optional(values.rate, parseRate, FETCH_DEFAULTS.rate),
+    concurrency: optional(values.concurrency, (v) => positiveInt('--concurrency', v, 100_000)),
+    perHost: optional(values['per-host'], (v) => positiveInt('--per-host', v, 100_000)),
+    retries: optional(values.retries, (v) => count('--retries', v, 100)),
+    timeout: optional(values.timeout, parseDuration),
+    rate: optional(values.rate, parseRate),
     headers: parseHeaders(values.header ?? []),
-    method: optional(values.method, parseMethod, FETCH_DEFAULTS.method),
-    maxBody: optional(values['max-body'], parseSize, FETCH_DEFAULTS.maxBody),
+    method: optional(values.method, parseMethod),
+    data,
+    dataFile,
+    cacert,
+    insecure: values.insecure ?? false,
+    maxBody: optional(values['max-body'], parseSize),
     ordered: values.ordered ?? false,
     body,
     bodyDir,
@@ -288,35 +340,9 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
   }
 }
 
-function optional<T, D>(
-  value: string | undefined,
-  parse: (value: string) => T,
-  fallback: D,
-): T | D {
-  return value === undefined ? fallback : parse(value)
-}
-
-function parseArgsMessage(error: unknown): string {
-  const code = (error as { code?: string }).code
-  const text = error instanceof Error ? error.message : String(error)
-  const firstLine = text.split('\n')[0]!.trim()
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const match = /Unknown option '([^']*)'/.exec(firstLine)
-    return `unknown option '${match?.[1] ?? firstLine}'`
-  }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const missing = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(firstLine)
-    if (missing) return `${missing[1]} needs a value`
-    const noArg = /^Option '(--[\w-]+)' does not take an argument/.exec(firstLine)
-    if (noArg) return `${noArg[1]} takes no value`
-    const ambiguous = /^Option '(--?[\w-]+)' argument is ambiguous/.exec(firstLine)
-    if (ambiguous) {
-      const name = ambiguous[1]!
-      const form = name.startsWith('--') ? `${name}=VALUE` : `${name}VALUE`
-      return `${name} needs a value; for one starting with '-', write ${form}`
-    }
-  }
-  return firstLine.replace(/\.$/, '')
+/** `parse(value)`, or `undefined` (the layer's default applies) when the user gave nothing. */
+function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
+  return value === undefined ? undefined : parse(value)
 }
 
 function positiveInt(name: string, text: string, max: number): number {
@@ -383,27 +409,27 @@ export function parseSize(text: string): number {
   return bytes
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-
+/** `-X`, checked as the http layer checks it, so no request fails on it later. */
 function parseMethod(text: string): string {
-  if (!TOKEN.test(text))
-    throw new UsageError(`-X must be an HTTP method such as GET or HEAD, got '${text}'`)
-  return text.toUpperCase()
+  const method = text.toUpperCase()
+  const problem = checkMethod(method)
+  if (problem !== undefined) throw new UsageError(`-X '${text}' cannot be sent: ${problem}`)
+  return method
 }
 
-/** `['Name: value', …]` → `{ name: value }`; a later header of the same name wins. */
+/**
+ * `['Name: value', …]` → `{ name: value }`; a later header of the same name wins. Each is
+ * checked as the http layer checks it, so no request fails on it later.
+ */
 export function parseHeaders(lines: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {}
   for (const line of lines) {
     const colon = line.indexOf(':')
-    const name = colon === -1 ? '' : line.slice(0, colon).trim()
-    if (!TOKEN.test(name)) {
-      throw new UsageError(`-H must look like 'Name: value', got '${line}'`)
-    }
+    if (colon < 1) throw new UsageError(`-H must look like 'Name: value', got '${line}'`)
+    const name = line.slice(0, colon).trim()
     const value = line.slice(colon + 1).trim()
-    if (/[\r\n\0]/.test(value)) {
-      throw new UsageError(`-H value of '${name}' cannot hold a line break or NUL`)
-    }
+    const problem = checkHeader(name, value)
+    if (problem !== undefined) throw new UsageError(`-H '${line}' cannot be sent: ${problem}`)
     headers[name.toLowerCase()] = value
   }
   return headers

@@ -1,32 +1,34 @@
 // `asyncwith fetch`: input lines → client.fetchAll → one JSON record per input → output, with
 // progress to the reporter, crash-safe appends, `--resume`, and a graceful first Ctrl-C.
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, renameSync, statSync } from 'node:fs'
-import { open, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+// This file is the orchestration; each part lives in its own file.
+import { statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
-import { type FetchRead, HttpClient, type HttpResponse } from '../http/index.js'
+import { HttpClient } from '../http/index.js'
 import type { FetchOptions } from './args.js'
-import { BodyWriteError, UsageError } from './errors.js'
-import { type InputEntry, openInput } from './input.js'
+import { placeBody, prepareBodyDir } from './body-files.js'
+import { clientOptionsOf, requestOptionsOf } from './client-options.js'
+import { describeFsError, UsageError } from './errors.js'
+import { fetchInputs } from './fetch-inputs.js'
+import { type InputEntry, type InputSource, openInput } from './input.js'
+import { RunStop } from './interrupt.js'
 import { RecordWriter } from './output.js'
 import { createReporter } from './progress.js'
 import {
-  bodyFileName,
   outcomeLine,
   problemLine,
   type RecordContext,
   type RecordFacts,
   type SavedBody,
 } from './records.js'
-import type { RecordSummary, Reporter, RunSummary } from './reporter.js'
-import { prepareResume, type RecordedSet } from './resume.js'
+import type { Reporter } from './reporter.js'
+import { checkRecordsMatch, entryMismatch, prepareResume, type RecordedSet } from './resume.js'
+import { SummaryCounter } from './summary.js'
 
-/** How long requests in flight may finish after the first interrupt, in ms. */
-export const GRACE_MS = 1000
+export { GRACE_MS } from './interrupt.js'
 
 /** Exit statuses of `asyncwith fetch`. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, brokenPipe: 141 } as const
 
 /** The process-facing side of {@link runFetch}; tests and `demo` pass their own. */
 export interface FetchIo {
@@ -43,396 +45,194 @@ export interface FetchIo {
    * @defaultValue false
    */
   readonly handleSignals?: boolean
-}
-
-/** Thrown into the requests still in flight when the grace period after an interrupt ends. */
-class InterruptedError extends Error {
-  override readonly name = 'InterruptedError'
+  /**
+   * What an interrupted run's summary ends with when records went to a file: the exact
+   * command that continues it (the CLI passes one), or why it cannot be continued.
+   * @defaultValue 'run again with --resume to continue'
+   */
+  readonly resumeHint?: string
+  /** The environment, for `TERM` and `NO_COLOR` (see `createReporter`). */
+  readonly env?: Readonly<Record<string, string | undefined>>
 }
 
 /**
  * Runs `asyncwith fetch` and resolves to its exit status: 0 every URL ok (a response with
- * status < 400), 1 some failed, 130 interrupted.
- * @throws {@link UsageError} For an input or output that cannot be opened (exit status 2).
+ * status < 400), 1 some failed, 130 interrupted, 141 stdout closed by its reader.
+ * @throws {@link UsageError} For an input or output that cannot be opened, or `--resume` on a
+ * file that is not records of this input (exit status 2; nothing is written).
  */
 export async function runFetch(options: FetchOptions, io: FetchIo): Promise<number> {
   const startedAt = performance.now()
   checkNotSameFile(options)
+  const clientOptions = clientOptionsOf(options)
+  const requestOptions = requestOptionsOf(options)
   const input = openInput(options, io.stdin)
   let recorded: RecordedSet | undefined
-  if (options.resume) {
-    let state: Awaited<ReturnType<typeof prepareResume>>
-    try {
-      state = await prepareResume(options.output!)
-    } catch (error) {
-      input.close()
-      throw new UsageError(`cannot resume '${options.output}': ${(error as Error).message}`)
-    }
-    recorded = state.recorded
-    if (state.unreadable > 0 && !options.quiet) {
-      io.stderr.write(
-        `asyncwith: ${state.unreadable} lines of '${options.output}' are not records; they are kept and ignored\n`,
-      )
-    }
-  }
-  const bodyDir = options.bodyDir
-  if (bodyDir !== undefined) {
-    try {
-      mkdirSync(bodyDir, { recursive: true })
-    } catch (error) {
-      input.close()
-      throw new UsageError(`cannot create --body-dir '${bodyDir}': ${(error as Error).message}`)
-    }
-  }
-
-  let interrupted = false
-  let writeFailed = false
-  const stop = new AbortController()
-  const abort = new AbortController()
-  let grace: ReturnType<typeof setTimeout> | undefined
-  const stopReading = (): void => {
-    if (stop.signal.aborted) return
-    stop.abort()
-    input.close()
-  }
-  const interrupt = (): void => {
-    if (interrupted) return
-    interrupted = true
-    stopReading()
-    grace = setTimeout(() => abort.abort(new InterruptedError('Interrupted')), GRACE_MS)
-  }
-
   let writer: RecordWriter
   try {
-    writer = new RecordWriter(
-      options.output === undefined
-        ? { stream: io.stdout }
-        : { path: options.output, append: options.resume },
-      () => {
-        writeFailed = true
-        stopReading()
-        abort.abort(new InterruptedError('Output failed'))
-      },
-    )
+    recorded = options.resume ? await resumeState(options.output!, input) : undefined
+    if (options.bodyDir !== undefined) prepareBodyDir(options.bodyDir)
+    writer = openWriter(options, io, () => stop.fail())
   } catch (error) {
     input.close()
-    throw new UsageError(`cannot write '${options.output}': ${(error as Error).message}`)
+    throw error
   }
-
-  const signals = io.handleSignals === true ? installSignals(interrupt, writer) : undefined
-  const onInterrupt = (): void => interrupt()
-  if (io.interrupt?.aborted) interrupt()
-  else io.interrupt?.addEventListener('abort', onInterrupt, { once: true })
+  const stop: RunStop = new RunStop({
+    closeInput: () => input.close(),
+    interrupt: io.interrupt,
+    handleSignals: io.handleSignals === true,
+    flush: () => writer.flush(),
+    exitCode: EXIT.interrupted,
+  })
 
   // Records printed to the same terminal would be torn apart by the redrawn bar.
   const isTTY =
     io.stderr.isTTY === true &&
     !(options.output === undefined && (io.stdout as { isTTY?: boolean }).isTTY === true)
-  const reporter = io.reporter ?? createReporter({ stream: io.stderr, quiet: options.quiet, isTTY })
+  const reporter =
+    io.reporter ??
+    createReporter({ stream: io.stderr, quiet: options.quiet, isTTY, env: io.env ?? {} })
   // Only a drawn bar shows the total, and only the default reporter is known not to draw one:
   // otherwise counting would read the whole input a second time for nothing.
   const wantsTotal = io.reporter !== undefined || (!options.quiet && isTTY)
   // A quiet default reporter ignores records: do not build what it would be told.
-  const wantsRecords = io.reporter !== undefined || !options.quiet
+  const counter = new SummaryCounter(reporter, io.reporter !== undefined || !options.quiet)
   const isNew =
     recorded === undefined
       ? undefined
-      : (entry: InputEntry): boolean => !recorded.has(entry.line, entry.text)
-
-  const summary: RunSummary = {
-    total: 0,
-    ok: 0,
-    failed: 0,
-    byStatusClass: {},
-    errors: {},
-    wallMs: 0,
-    interrupted: false,
-    skipped: 0,
-  }
-  const facts: RecordFacts = { ok: false, status: undefined, errorCode: undefined, bytes: 0 }
-  const classKeys = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx']
-  /** Writes the record `json` whose facts are in `facts`, and counts it. */
-  const emit = (json: string): void => {
-    writer.write(json)
-    summary.total++
-    if (facts.ok) summary.ok++
-    else summary.failed++
-    const { status, errorCode } = facts
-    if (status !== undefined) {
-      const group = Math.floor(status / 100)
-      const key = classKeys[group] ?? `${group}xx`
-      summary.byStatusClass[key] = (summary.byStatusClass[key] ?? 0) + 1
-    }
-    if (errorCode !== undefined) summary.errors[errorCode] = (summary.errors[errorCode] ?? 0) + 1
-    if (wantsRecords) {
-      const record: RecordSummary = { ok: facts.ok, bytes: facts.bytes }
-      if (status !== undefined) record.status = status
-      if (errorCode !== undefined) record.errorCode = errorCode
-      reporter.record(record)
-    }
-  }
+      : (entry: InputEntry): boolean => {
+          if (recorded.has(entry.line, entry.text)) {
+            counter.skip()
+            return false
+          }
+          // Stdin could not be checked before the run: check it as it comes.
+          const mismatch = entryMismatch(recorded, entry, options.output!, 'the run stopped there')
+          if (mismatch !== undefined) throw mismatch
+          return true
+        }
 
   // Inputs in flight, by their index in what fetchAll was given: at most concurrency plus
   // the reorder buffer, never the whole input.
   const pending = new Map<number, InputEntry>()
-  const inputs = inputsOf(
-    untilAborted(input.batches(), stop.signal),
-    stop.signal,
-    (entry, index) => {
-      if (isNew !== undefined && !isNew(entry)) {
-        summary.skipped++
-        return false
-      }
-      pending.set(index, entry)
-      return true
-    },
-  )
-
-  const client = new HttpClient({
-    perHost: options.perHost,
-    retry: { limit: options.retries },
-    ...(options.timeout === false ? {} : { timeout: { total: options.timeout } }),
-    ...(options.rate === undefined
-      ? {}
-      : { rateLimit: { rate: options.rate.rate, per: options.rate.per, burst: 1 } }),
-    maxBodySize: options.maxBody,
-    headers: options.headers,
-  })
-
+  const client = new HttpClient(clientOptions)
+  const facts: RecordFacts = { ok: false, status: undefined, errorCode: undefined, bytes: 0 }
   let failure: unknown
   try {
-    const total =
-      input.count === undefined || !wantsTotal
-        ? undefined
-        : await input.count(isNew ?? (() => true))
-    reporter.start({ total })
-    const outcomes = client.fetchAll<unknown>(inputs, {
-      concurrency: options.concurrency,
-      ordered: options.ordered,
-      method: options.method,
-      read: readerFor(options),
-      signal: abort.signal,
-    })
+    reporter.start({ total: wantsTotal ? await countNew(input, recorded) : undefined })
+    const outcomes = client.fetchAll<unknown>(
+      fetchInputs(input.batches(), stop.reading, pending, isNew),
+      { ...requestOptions, signal: stop.requests },
+    )
     for await (const outcome of outcomes) {
       const entry = pending.get(outcome.index)!
       pending.delete(outcome.index)
-      if (entry.problem !== undefined) {
-        emit(problemLine(entry, facts))
-      } else {
+      let json: string
+      if (entry.problem !== undefined) json = problemLine(entry, facts)
+      else {
         const context: RecordContext =
-          bodyDir !== undefined && outcome.ok
+          options.bodyDir !== undefined && outcome.ok
             ? {
                 body: options.body,
-                bodyFile: placeBody(bodyDir, entry, outcome.value as SavedBody),
+                bodyFile: await placeBody(options.bodyDir, entry, outcome.value as SavedBody),
               }
             : { body: options.body }
-        emit(outcomeLine(entry, outcome, context, facts))
+        json = outcomeLine(entry, outcome, context, facts)
       }
+      writer.write(json)
+      if (writer.error === undefined) counter.count(facts)
       const ready = writer.ready()
       if (ready !== undefined) await ready
     }
   } catch (error) {
-    if (!(abort.signal.aborted && error === abort.signal.reason)) failure = error
+    if (!stop.isOwnAbort(error)) failure = error
   } finally {
-    if (grace !== undefined) clearTimeout(grace)
-    io.interrupt?.removeEventListener('abort', onInterrupt)
-    stopReading()
+    stop.dispose()
     await writer.close()
     await client.close()
-    signals?.remove()
   }
+  const summary = counter.summary
   summary.wallMs = Math.round(performance.now() - startedAt)
-  summary.interrupted = interrupted
+  summary.interrupted = stop.interrupted
+  summary.resumeHint =
+    options.output === undefined
+      ? 'records went to stdout, so this run cannot be resumed (give -o FILE to make a run resumable)'
+      : `${io.resumeHint ?? 'run again with --resume to continue'}${options.input === '-' ? ' (with the same input on stdin)' : ''}`
+  const writeError = writer.error as (Error & { code?: unknown }) | undefined
+  const brokenPipe = writeError?.code === 'EPIPE' && options.output === undefined
+  summary.silent = writeError !== undefined || failure instanceof UsageError
   reporter.finish(summary)
 
-  if (writeFailed) {
-    io.stderr.write(`asyncwith: cannot write records: ${writer.error?.message}\n`)
+  if (failure instanceof UsageError) throw failure
+  if (brokenPipe) return EXIT.brokenPipe
+  if (writeError !== undefined) {
+    const text = writeFailureText(options, writeError, writer.written, summary.resumeHint)
+    io.stderr.write(`asyncwith: ${text}\n`)
     return EXIT.failed
   }
   if (failure !== undefined) {
     io.stderr.write(`asyncwith: ${failure instanceof Error ? failure.message : String(failure)}\n`)
     return EXIT.failed
   }
-  if (interrupted) return EXIT.interrupted
+  if (stop.interrupted) return EXIT.interrupted
   return summary.failed > 0 ? EXIT.failed : EXIT.ok
 }
 
-/** How fetchAll reads bodies for `--body` and `--body-dir`. */
-function readerFor(options: FetchOptions): FetchRead<unknown> {
-  const dir = options.bodyDir
-  if (dir !== undefined) return (response) => saveBody(dir, response)
-  if (options.body === 'text') return 'text'
-  if (options.body === 'base64') return 'bytes'
-  return 'none'
-}
-
 /**
- * Streams a body into a temporary file in `dir` (its final name needs the input's line, which
- * the reader does not know); a retry starts a new file, a failure removes it.
+ * Reads the `--resume` records, and checks them against a re-readable input now, before
+ * anything is written (stdin is checked as it is read).
  */
-async function saveBody(dir: string, response: HttpResponse): Promise<SavedBody> {
-  const tempPath = join(dir, `.asyncwith-${randomBytes(8).toString('hex')}.part`)
-  let handle: Awaited<ReturnType<typeof open>>
+async function resumeState(output: string, input: InputSource): Promise<RecordedSet> {
+  let state: Awaited<ReturnType<typeof prepareResume>>
   try {
-    handle = await open(tempPath, 'w')
+    state = await prepareResume(output)
   } catch (error) {
-    await response.release()
-    throw bodyWriteError(tempPath, error)
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`cannot resume '${output}': ${describeFsError(error)}`)
   }
-  let bytes = 0
-  let writing = false
+  if (input.again !== undefined) await checkRecordsMatch(state.recorded, input.again(), output)
+  return state.recorded
+}
+
+/** Inputs this run will fetch, for the bar's total; undefined when the input is read once. */
+async function countNew(
+  input: InputSource,
+  recorded: RecordedSet | undefined,
+): Promise<number | undefined> {
+  if (input.again === undefined) return undefined
+  let n = 0
+  for await (const entry of input.again()) {
+    if (recorded === undefined || !recorded.has(entry.line, entry.text)) n++
+  }
+  return n
+}
+
+function openWriter(options: FetchOptions, io: FetchIo, onError: () => void): RecordWriter {
+  const { output } = options
   try {
-    for await (const chunk of response.body) {
-      writing = true
-      let at = 0
-      while (at < chunk.byteLength) {
-        const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at)
-        at += bytesWritten
-      }
-      writing = false
-      bytes += chunk.byteLength
-    }
-    writing = true
-    await handle.close()
-    return { tempPath, bytes }
+    return new RecordWriter(
+      output === undefined ? { stream: io.stdout } : { path: output, append: options.resume },
+      onError,
+    )
   } catch (error) {
-    await handle.close().catch(() => {})
-    await unlink(tempPath).catch(() => {})
-    if (writing) {
-      await response.release()
-      throw bodyWriteError(tempPath, error)
-    }
-    throw error
+    const code = (error as { code?: unknown }).code
+    const why =
+      code === 'ENOENT' ? `no such directory '${dirname(output!)}'` : describeFsError(error)
+    throw new UsageError(`cannot write '${output}': ${why}`)
   }
 }
 
-function bodyWriteError(path: string, cause: unknown): BodyWriteError {
-  const detail = cause instanceof Error ? cause.message : String(cause)
-  return new BodyWriteError(`Cannot write the body to ${path}: ${detail}`, { cause })
-}
-
-/** Renames a saved body to its final, safe name in `dir`. */
-function placeBody(dir: string, entry: InputEntry, saved: SavedBody): RecordContext['bodyFile'] {
-  const path = join(dir, bodyFileName(entry.line, entry.text))
-  try {
-    renameSync(saved.tempPath, path)
-    return { path, bytes: saved.bytes }
-  } catch (error) {
-    return { error: bodyWriteError(path, error) }
+/** What a failed output leaves: how many records are safe, and how to go on. */
+function writeFailureText(
+  options: FetchOptions,
+  error: Error,
+  written: number,
+  resumeHint: string,
+): string {
+  const records = `${written} ${written === 1 ? 'record' : 'records'}`
+  if (options.output === undefined) {
+    return `cannot write records to stdout: ${describeFsError(error)}; ${records} of this run were written before it`
   }
-}
-
-const DONE: IteratorResult<never, undefined> = { done: true, value: undefined }
-
-/**
- * The inputs fetchAll is given, from batches of entries: each entry `accept`s (given its index
- * among the accepted) as its URL, or as `null` for a bad line, which goes through fetchAll too
- * (an instant failure) so that --ordered keeps its record in place. Ends when `signal` aborts.
- * A plain iterator rather than an async generator: most `next()` calls are answered from the
- * current batch, at the cost of one settled promise.
- */
-function inputsOf(
-  batches: AsyncIterable<readonly InputEntry[]>,
-  signal: AbortSignal,
-  accept: (entry: InputEntry, index: number) => boolean,
-): AsyncIterableIterator<string | null> {
-  const source = batches[Symbol.asyncIterator]()
-  let batch: readonly InputEntry[] = []
-  let at = 0
-  let index = 0
-  let ended = false
-  let filling: Promise<void> | undefined
-  const fill = async (): Promise<void> => {
-    try {
-      const result = await source.next()
-      if (result.done) ended = true
-      else {
-        batch = result.value
-        at = 0
-      }
-    } finally {
-      filling = undefined
-    }
-  }
-  const iterator: AsyncIterableIterator<string | null> = {
-    async next() {
-      for (;;) {
-        if (signal.aborted || ended) return DONE
-        while (at < batch.length) {
-          const entry = batch[at++]!
-          if (accept(entry, index)) {
-            index++
-            return { done: false, value: entry.problem === undefined ? entry.text : null }
-          }
-        }
-        filling ??= fill()
-        await filling
-      }
-    },
-    async return() {
-      ended = true
-      await source.return?.()
-      return DONE
-    },
-    [Symbol.asyncIterator]() {
-      return iterator
-    },
-  }
-  return iterator
-}
-
-/** Ends `source` as soon as `signal` aborts, even while a `next()` is still waiting (stdin). */
-function untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const iterator = source[Symbol.asyncIterator]()
-      let onAbort: (() => void) | undefined
-      const aborted = new Promise<IteratorResult<T>>((resolve) => {
-        onAbort = () => resolve({ done: true, value: undefined })
-        if (signal.aborted) onAbort()
-        else signal.addEventListener('abort', onAbort, { once: true })
-      })
-      const cleanup = (): void => {
-        if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-      }
-      return {
-        async next() {
-          if (signal.aborted) return { done: true, value: undefined }
-          const result = await Promise.race([iterator.next(), aborted])
-          if (result.done) cleanup()
-          return result
-        },
-        async return() {
-          cleanup()
-          // Do not wait: a generator blocked in a read ends once the stream is destroyed.
-          iterator.return?.().catch(() => {})
-          return { done: true, value: undefined }
-        },
-      }
-    },
-  }
-}
-
-/** SIGINT/SIGTERM: the first one interrupts; the next flushes what is buffered and exits. */
-function installSignals(interrupt: () => void, writer: RecordWriter): { remove(): void } {
-  let count = 0
-  const handler = (): void => {
-    count++
-    if (count === 1) {
-      interrupt()
-      return
-    }
-    writer.flush()
-    process.exit(EXIT.interrupted)
-  }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
-  return {
-    remove() {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
-    },
-  }
+  return `cannot write records to '${options.output}': ${describeFsError(error)}; ${records} of this run are safely in it; once the cause is fixed, ${resumeHint}`
 }
 
 /** `-i` and `-o` naming the same file would read records as URLs and clobber the input. */

@@ -5,7 +5,7 @@
 import { Buffer, isUtf8 } from 'node:buffer'
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { UsageError } from './errors.js'
+import { describeFsError, UsageError } from './errors.js'
 
 /** Longest line taken as a URL; longer ones are an `ASYNCWITH_LINE_TOO_LONG` entry. */
 export const MAX_LINE_BYTES = 64 * 1024
@@ -32,8 +32,11 @@ export interface InputSource {
   entries(): AsyncIterable<InputEntry>
   /** The same entries, in order, a batch (such as one chunk's lines) at a time. Iterate once. */
   batches(): AsyncIterable<InputEntry[]>
-  /** For a regular file: reads it again just to count entries (for the progress total). */
-  count?(include: (entry: InputEntry) => boolean): Promise<number>
+  /**
+   * For arguments and a regular file: the same entries again, from a pass of their own (to
+   * count them for the progress total, or to check them against `--resume` records).
+   */
+  again?(): AsyncIterable<InputEntry>
   /** Stops reading: destroys the stream, so a pending read (stdin) settles. */
   close(): void
 }
@@ -64,13 +67,8 @@ export function openInput(
       async *batches() {
         yield all()
       },
-      async count(include) {
-        let n = 0
-        for (let i = 0; i < urls.length; i++) {
-          const entry = classify(i + 1, Buffer.from(urls[i]!, 'utf8'))
-          if (entry !== undefined && include(entry)) n++
-        }
-        return n
+      async *again() {
+        yield* all()
       },
       close() {},
     }
@@ -103,14 +101,9 @@ export function openInput(
   return {
     entries: () => readEntries(open()),
     batches: () => readBatches(open()),
-    count: stat.isFile()
-      ? async (include) => {
-          let n = 0
-          // Its own stream over the same path: the fd above stays at offset 0 for entries().
-          const counting = createReadStream(input, { highWaterMark: 256 * 1024 })
-          for await (const entry of readEntries(counting)) if (include(entry)) n++
-          return n
-        }
+    again: stat.isFile()
+      ? // Its own stream over the same path: the fd above stays at offset 0 for entries().
+        () => readEntries(createReadStream(input, { highWaterMark: 256 * 1024 }))
       : undefined,
     close() {
       closed = true
@@ -122,13 +115,6 @@ export function openInput(
       }
     },
   }
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as { code?: string }).code
-  if (code === 'ENOENT') return 'no such file'
-  if (code === 'EACCES') return 'permission denied'
-  return error instanceof Error ? error.message : String(error)
 }
 
 /**

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `asyncwith` command: `fetch`, `demo`, `--help`, `--version`. Exit statuses: 0 ok,
-// 1 some URLs failed, 2 usage error (one line on stderr and a pointer to --help), 130
-// interrupted.
+// The `asyncwith` command: `fetch`, `failed`, `demo`, `--help`, `--version`. Exit statuses:
+// 0 ok, 1 some URLs failed, 2 usage error (one line on stderr and a pointer to the right
+// --help), 130 interrupted, 141 stdout closed by its reader.
 import { readFileSync, realpathSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
@@ -17,6 +17,8 @@ interface MainIo {
 }
 
 async function main(argv: readonly string[], io: MainIo): Promise<number> {
+  // demo has its own --help, and its mistakes point there.
+  const help = argv[0] === 'demo' ? 'asyncwith demo --help' : 'asyncwith --help'
   try {
     const command = parseCommand(argv)
     switch (command.kind) {
@@ -35,20 +37,43 @@ async function main(argv: readonly string[], io: MainIo): Promise<number> {
           stdout: io.stdout,
           stderr: io.stderr,
           handleSignals: true,
+          resumeHint: `continue with: ${resumeCommand(argv)}`,
+          env: process.env,
         })
+      case 'failed': {
+        const { writeFailedInputs } = await import('./failed-command.js')
+        await writeFailedInputs(command.path, io.stdout)
+        return EXIT.ok
+      }
       case 'demo': {
         // Loaded only for `demo`: its server and pages are nothing `fetch` needs at start-up.
         const { runDemo } = await import('./demo.js')
-        return await runDemo({ stdout: io.stdout, stderr: io.stderr, argv: command.args })
+        return await runDemo({
+          stdout: io.stdout,
+          stderr: io.stderr,
+          argv: command.args,
+          env: process.env,
+        })
       }
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`asyncwith: ${error.message}\nTry 'asyncwith --help'.\n`)
+      io.stderr.write(`asyncwith: ${error.message}\nTry '${help}'.\n`)
       return EXIT.usage
     }
     throw error
   }
+}
+
+/** The command line that continues this run: the same arguments, with `--resume`. */
+function resumeCommand(argv: readonly string[]): string {
+  const args = argv.includes('--resume') ? argv : [...argv, '--resume']
+  return ['asyncwith', ...args].map(shellQuote).join(' ')
+}
+
+/** `text` as one POSIX shell word. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
 }
 
 /** The version in package.json, two directories above this file in `src/cli` and `dist/cli`. */

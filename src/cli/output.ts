@@ -28,6 +28,8 @@ export class RecordWriter {
   #drained: Promise<void> | undefined
   #error: Error | undefined
   #closed = false
+  /** Records whose every byte was handed to the file or stream. */
+  #written = 0
   readonly #onError: (error: Error) => void
   readonly #onStreamError = (error: Error): void => this.#fail(error)
 
@@ -48,6 +50,14 @@ export class RecordWriter {
   /** The first write error, if any; records after it are dropped. */
   get error(): Error | undefined {
     return this.#error
+  }
+
+  /**
+   * Records wholly written so far: after a write error, how many are safely in the file
+   * (a torn one after them is what `--resume` repairs).
+   */
+  get written(): number {
+    return this.#written
   }
 
   /** Buffers one record (a JSON text without a newline). */
@@ -76,17 +86,26 @@ export class RecordWriter {
     }
     if (this.#count === 0 || this.#error !== undefined) return
     const text = this.#pending
+    const count = this.#count
     this.#pending = ''
     this.#count = 0
     if (this.#fd !== undefined) {
+      const fd = this.#fd
+      let done = 0
       try {
-        writeAll(this.#fd, text)
+        done = writeAll(fd, text, (bytes) => {
+          done = bytes
+        })
+        this.#written += count
       } catch (error) {
+        this.#written += completeLines(text, done)
         this.#fail(error as Error)
       }
       return
     }
     const stream = this.#stream!
+    // A stream reports its errors later ('error'): a batch counts once handed over.
+    this.#written += count
     if (!stream.write(text) && this.#drained === undefined) {
       this.#drained = new Promise<void>((resolve) => {
         const done = (): void => {
@@ -125,16 +144,29 @@ export class RecordWriter {
 }
 
 /**
- * `writeSync` may write less than asked (a signal, a pipe): loop until all of it is out. The
- * text is written as a string first (no intermediate Buffer); a short write continues from
- * its bytes.
+ * `writeSync` may write less than asked (a signal, a pipe, a disk filling up): loop until all
+ * of it is out. The text is written as a string first (no intermediate Buffer); a short write
+ * continues from its bytes. `progress` learns the bytes written so far before each retry, so
+ * a failing write still tells how much got out. Returns the bytes written.
  */
-function writeAll(fd: number, text: string): void {
+function writeAll(fd: number, text: string, progress: (bytes: number) => void): number {
   const written = writeSync(fd, text)
   // A string never has more UTF-16 units than UTF-8 bytes: fewer bytes written than units
   // is surely short; otherwise only the exact byte length tells.
-  if (written >= text.length && written === Buffer.byteLength(text, 'utf8')) return
+  if (written >= text.length && written === Buffer.byteLength(text, 'utf8')) return written
   const bytes = Buffer.from(text, 'utf8')
   let at = written
-  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at)
+  while (at < bytes.length) {
+    progress(at)
+    at += writeSync(fd, bytes, at, bytes.length - at)
+  }
+  return at
+}
+
+/** Whole lines (each ending in `\n`) among the first `bytes` UTF-8 bytes of `text`. */
+function completeLines(text: string, bytes: number): number {
+  const head = Buffer.from(text, 'utf8').subarray(0, bytes)
+  let lines = 0
+  for (let at = head.indexOf(10); at !== -1; at = head.indexOf(10, at + 1)) lines++
+  return lines
 }

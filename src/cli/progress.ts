@@ -4,8 +4,10 @@
  *
  * The bar is drawn only when the stream is a terminal and the run is not `--quiet`; it is one
  * line, redrawn in place (`\r` and erase-line) at most ten times a second, and erased before
- * the summary is written, so nothing of it stays on screen or lands in a log file. The
- * summary line is written whenever the run is not `--quiet`, terminal or not.
+ * the summary is written, so nothing of it stays on screen or lands in a log file. A terminal
+ * that asks for no control codes (`TERM=dumb`, or `NO_COLOR` set) gets no redraws: a plain
+ * progress line every few seconds instead. The summary line is written whenever the run is
+ * not `--quiet`, terminal or not.
  */
 import type { RecordSummary, Reporter, RunSummary } from './reporter.js'
 
@@ -37,6 +39,17 @@ export interface CreateReporterOptions {
    * @defaultValue 100
    */
   readonly interval?: number
+  /**
+   * The environment: `TERM=dumb` or a non-empty `NO_COLOR` turn the redrawn bar into plain
+   * lines, one every `plainInterval` ms.
+   * @defaultValue `{}`
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /**
+   * Least time between two plain progress lines, in ms.
+   * @defaultValue 5000
+   */
+  readonly plainInterval?: number
 }
 
 /** What one frame of the bar shows. */
@@ -46,8 +59,8 @@ export interface BarState {
   readonly total: number | undefined
   /** Records per second; `undefined` before there is enough to measure. */
   readonly rate: number | undefined
-  /** Records that ended with an error instead of a response. */
-  readonly errors: number
+  /** Records that failed: a status of 400 or more, or an error instead of a response. */
+  readonly failed: number
   /** Terminal width; the frame is kept shorter than it so that it never wraps. */
   readonly columns: number
 }
@@ -99,13 +112,13 @@ export function formatRate(perSecond: number): string {
 
 /**
  * Formats one frame of the progress bar, without `\r` or escape codes:
- * `[#####-----] 1234/5000 24% · 812/s · ETA 5s · 3 errors`, or `1234 done · 812/s` when the
+ * `[#####-----] 1234/5000 24% · 812/s · ETA 5s · 3 failed`, or `1234 done · 812/s` when the
  * total is not known. The bar part narrows, then goes, on a narrow terminal, and the frame is
  * cut to `columns - 1` characters so that it never wraps (a wrapped line cannot be redrawn).
  * @param state - What to show.
  */
 export function formatBar(state: BarState): string {
-  const { done, total, rate, errors } = state
+  const { done, total, rate, failed } = state
   const columns = state.columns > 0 ? state.columns : DEFAULT_COLUMNS
   const parts: string[] = []
   const known = total !== undefined && total > 0
@@ -119,7 +132,7 @@ export function formatBar(state: BarState): string {
   if (known && rate !== undefined && rate > 0 && done < total) {
     parts.push(`ETA ${formatEta(((total - done) / rate) * 1000)}`)
   }
-  if (errors > 0) parts.push(`${errors} ${errors === 1 ? 'error' : 'errors'}`)
+  if (failed > 0) parts.push(`${failed} failed`)
   let text = parts.join(' · ')
   if (known) {
     // `[` + bar + `] ` + text must fit in columns - 1.
@@ -138,11 +151,15 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx']
  * Formats the line printed when a run ends:
  * `5000 URLs in 6.2 s (806/s): 4890 2xx, 60 3xx, 30 4xx, 20 5xx; 12 errors (ASYNCWITH_TIMEOUT 8, ASYNCWITH_CONNECTION 4)`.
  * An interrupted run starts with `Interrupted: ` and ends by saying how to resume; a resumed
- * one says how many inputs were already recorded.
+ * one says how many inputs were already recorded, or that there was nothing left to do.
  * @param summary - The run's totals.
  */
 export function formatSummary(summary: RunSummary): string {
   const { total, wallMs } = summary
+  if (total === 0 && summary.skipped > 0 && !summary.interrupted) {
+    const all = summary.skipped === 1 ? 'the 1 input is' : `all ${summary.skipped} inputs are`
+    return `nothing to do: ${all} recorded`
+  }
   const rate = wallMs > 0 ? (total / wallMs) * 1000 : 0
   let line = `${total} ${total === 1 ? 'URL' : 'URLs'} in ${formatDuration(wallMs)} (${formatRate(rate)})`
   if (summary.skipped > 0) line += ` (${summary.skipped} already recorded, skipped)`
@@ -164,7 +181,7 @@ export function formatSummary(summary: RunSummary): string {
   }
   if (details.length > 0) line += `: ${details.join('; ')}`
   if (summary.interrupted) {
-    line = `Interrupted: ${line}; run again with --resume to continue`
+    line = `Interrupted: ${line}; ${summary.resumeHint ?? 'run again with --resume to continue'}`
   }
   return line
 }
@@ -174,9 +191,9 @@ function rank(statusClass: string): number {
   return index === -1 ? STATUS_CLASSES.length : index
 }
 
-/** A record ended in an error rather than a response (the summary's `errors`). */
-function isError(outcome: RecordSummary): boolean {
-  return outcome.errorCode !== undefined || (!outcome.ok && outcome.status === undefined)
+/** Whether `env` asks for no terminal control codes: `TERM=dumb`, or `NO_COLOR` set. */
+export function wantsPlainOutput(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.TERM === 'dumb' || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')
 }
 
 /**
@@ -198,13 +215,15 @@ export function createReporter(options: CreateReporterOptions): Reporter {
   const now = options.now ?? (() => performance.now())
   const interval = options.interval ?? 100
   const tty = options.isTTY ?? stream.isTTY === true
+  const plain = tty && wantsPlainOutput(options.env ?? {})
+  const plainInterval = options.plainInterval ?? 5000
   if (quiet) {
     return { start() {}, record() {}, finish() {} }
   }
 
   let total: number | undefined
   let done = 0
-  let errors = 0
+  let failed = 0
   let timer: ReturnType<typeof setInterval> | undefined
   let drawn = false
   let dirty = false
@@ -228,11 +247,14 @@ export function createReporter(options: CreateReporterOptions): Reporter {
       done,
       total,
       rate: rate(now()),
-      errors,
+      failed,
       columns: stream.columns ?? DEFAULT_COLUMNS,
     })
-    stream.write(`${CLEAR_LINE}${frame}`)
-    drawn = true
+    if (plain) stream.write(`${frame}\n`)
+    else {
+      stream.write(`${CLEAR_LINE}${frame}`)
+      drawn = true
+    }
     dirty = false
   }
 
@@ -242,16 +264,23 @@ export function createReporter(options: CreateReporterOptions): Reporter {
       samples.length = 0
       samples.push({ at: now(), done: 0 })
       if (!tty) return
-      draw()
-      timer = setInterval(() => {
-        // Redraw when a record came in, and at least every second so the rate and ETA move.
-        if (dirty || now() - (samples.at(-1)?.at ?? 0) >= 1000) draw()
-      }, interval)
+      if (plain) {
+        // A plain line now and then, only when something changed: a log, not an animation.
+        timer = setInterval(() => {
+          if (dirty) draw()
+        }, plainInterval)
+      } else {
+        draw()
+        timer = setInterval(() => {
+          // Redraw when a record came in, and at least every second so the rate and ETA move.
+          if (dirty || now() - (samples.at(-1)?.at ?? 0) >= 1000) draw()
+        }, interval)
+      }
       timer.unref?.()
     },
-    record(outcome) {
+    record(outcome: RecordSummary) {
       done++
-      if (isError(outcome)) errors++
+      if (!outcome.ok) failed++
       dirty = true
     },
     finish(summary) {
@@ -259,8 +288,12 @@ export function createReporter(options: CreateReporterOptions): Reporter {
       finished = true
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
-      const line = formatSummary(summary)
-      stream.write(tty && drawn ? `${CLEAR_LINE}${line}\n` : `${line}\n`)
+      const erase = drawn ? CLEAR_LINE : ''
+      if (summary.silent === true) {
+        if (drawn) stream.write(erase)
+        return
+      }
+      stream.write(`${erase}${formatSummary(summary)}\n`)
     },
   }
 }

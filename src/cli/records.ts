@@ -1,10 +1,50 @@
-// One outcome → one JSON record, with a fixed field order (see `--help`, "Records"), and the
-// safe naming of `--body-dir` files.
+// The record format of `asyncwith fetch`: one outcome → one JSON line, with a fixed field
+// order, the recorded headers, the field docs `--help` prints, and the safe naming of
+// `--body-dir` files. Only additions may change it: users' scripts read these lines.
 import { Buffer } from 'node:buffer'
 import { createHash } from 'node:crypto'
 import type { FetchOutcome } from '../http/index.js'
-import { type BodyMode, RECORDED_HEADERS } from './args.js'
+import { bodyText } from './body-text.js'
 import type { InputEntry } from './input.js'
+
+/** How `fetch` records bodies: inline as text (base64 when not text) or base64, or not at all. */
+export type BodyMode = 'text' | 'base64' | 'none'
+
+/** Selected response headers copied into each record. */
+export const RECORDED_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'etag',
+  'last-modified',
+] as const
+
+/** The "Records" section of `--help`: every field, in the order records write them. */
+export const RECORD_FIELDS_HELP = `Records (one JSON object per line, snake_case, fields in this order; absent ones left out):
+  line          input line number (for URL arguments, their position), from 1
+  input         the line as read, trimmed
+  url           the URL requested (normalized); absent when the input is not a URL
+  final_url     the URL after redirects (of the last try, for a failure)
+  ok            true when there was a response with status < 400
+  status        HTTP status (also on a failure whose headers arrived, such as a body too large)
+  headers       ${RECORDED_HEADERS.join(', ')} (those present)
+  bytes         decoded body bytes
+  attempts      tries made (1 + retries; a redirect is not a try; 0 for bad input)
+  timings       { start, wait, ttfb, total }: start is epoch ms; wait is the ms spent before
+                the final try was sent (queueing, rate limit, earlier tries and backoff); ttfb
+                the ms from sending the final try to its headers; total the ms of it all
+  body          the body as text, decoded per its charset (--body text), or
+  body_base64   the body in base64 (--body base64; also with --body text when the body is not
+                text: a binary type, or bytes not valid in its charset, never mangled), or
+  body_file     its path under --body-dir
+  error         { code, message } when no usable response came: ASYNCWITH_INVALID_URL (not
+                an http/https URL), ASYNCWITH_BINARY_INPUT (NUL bytes or invalid UTF-8),
+                ASYNCWITH_LINE_TOO_LONG, ASYNCWITH_TIMEOUT, ASYNCWITH_CONNECTION,
+                ASYNCWITH_REDIRECT_LIMIT, ASYNCWITH_REDIRECT_DOWNGRADE,
+                ASYNCWITH_BODY_TOO_LARGE, ASYNCWITH_DECOMPRESSION, ASYNCWITH_BODY_WRITE
+  Example:
+  {"line":1,"input":"https://example.com/","url":"https://example.com/","final_url":"https://example.com/","ok":true,"status":200,"headers":{"content-type":"text/html"},"bytes":1256,"attempts":1,"timings":{"start":1764000000000,"wait":0,"ttfb":80,"total":95},"body":"<!doctype html>..."}
+`
 
 /** A record, as written (snake_case; absent fields are left out). */
 export interface FetchRecord {
@@ -17,7 +57,7 @@ export interface FetchRecord {
   headers?: Record<string, string>
   bytes: number
   attempts: number
-  timings?: { start: number; ttfb: number | null; total: number }
+  timings?: { start: number; wait: number; ttfb: number | null; total: number }
   body?: string
   body_base64?: string
   body_file?: string
@@ -58,9 +98,46 @@ export function problemRecord(entry: InputEntry): FetchRecord {
   }
 }
 
+/** What a response that arrived told, for a success or (headers then a failure) a failure. */
+interface Responded {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+/**
+ * The response part of an outcome: a success's, or a failure's whose headers had arrived (a
+ * body too large, a body cut short); `undefined` when no response came.
+ */
+function respondedOf(outcome: FetchOutcome<unknown>): Responded | undefined {
+  if (outcome.ok) return outcome
+  const { status, headers } = outcome
+  return status === undefined ? undefined : { status, headers: headers ?? {} }
+}
+
+/** The body field of an ok record: its name and value, or `undefined` for none. */
+function bodyField(
+  outcome: FetchOutcome<unknown>,
+  context: RecordContext,
+): readonly ['body' | 'body_base64' | 'body_file', string] | undefined {
+  if (!outcome.ok) return undefined
+  const file = context.bodyFile
+  if (file !== undefined) return 'error' in file ? undefined : ['body_file', file.path]
+  if (context.body === 'none') return undefined
+  const bytes = outcome.value as Uint8Array
+  if (context.body === 'text') {
+    const text = bodyText(bytes, outcome.headers['content-type'])
+    if (text !== undefined) return ['body', text]
+  }
+  return [
+    'body_base64',
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+  ]
+}
+
 /**
  * The record of a fetched input, its fields in the documented order. The command writes
- * {@link outcomeLine}, its JSON text built directly; this object form is its specification.
+ * {@link outcomeLine}, its JSON text built directly; this object form is its specification
+ * (a property test checks that the two agree).
  */
 export function outcomeRecord(
   entry: InputEntry,
@@ -72,26 +149,22 @@ export function outcomeRecord(
   const file = outcome.ok ? context.bodyFile : undefined
   const fileError = file !== undefined && 'error' in file ? file.error : undefined
   const error = outcome.ok ? fileError : outcome.error
-  const { start, ttfb, total } = outcome.timings
+  const responded = respondedOf(outcome)
+  const { start, wait, ttfb, total } = outcome.timings
   const record: FetchRecord = { line: entry.line, input: entry.text } as FetchRecord
   if (url !== undefined) record.url = url
   if (finalUrl !== undefined) record.final_url = finalUrl
   record.ok = outcome.ok && outcome.status < 400 && error === undefined
-  if (outcome.ok) {
-    record.status = outcome.status
-    record.headers = selectHeaders(outcome.headers)
+  if (responded !== undefined) {
+    record.status = responded.status
+    record.headers = selectHeaders(responded.headers)
   }
   record.bytes =
     file !== undefined && !('error' in file) ? file.bytes : outcome.ok ? outcome.size : 0
   record.attempts = outcome.attempts
-  record.timings = { start, ttfb: ttfb ?? null, total }
-  if (outcome.ok && error === undefined) {
-    if (file !== undefined && !('error' in file)) record.body_file = file.path
-    else if (context.body === 'text') record.body = outcome.value as string
-    else if (context.body === 'base64') {
-      record.body_base64 = Buffer.from(outcome.value as Uint8Array).toString('base64')
-    }
-  }
+  record.timings = { start, wait, ttfb: ttfb ?? null, total }
+  const body = error === undefined ? bodyField(outcome, context) : undefined
+  if (body !== undefined) record[body[0]] = body[1]
   if (error !== undefined) record.error = errorOf(error)
   return record
 }
@@ -145,19 +218,17 @@ export function outcomeLine(
   const error = outcome.ok ? fileError : outcome.error
   const ok = outcome.ok && outcome.status < 400 && error === undefined
   json += ok ? ',"ok":true' : ',"ok":false'
-  if (outcome.ok) {
-    json += `,"status":${num(outcome.status)},"headers":${headersJson(outcome.headers)}`
+  const responded = respondedOf(outcome)
+  if (responded !== undefined) {
+    json += `,"status":${num(responded.status)},"headers":${headersJson(responded.headers)}`
   }
   const bytes =
     file !== undefined && !('error' in file) ? file.bytes : outcome.ok ? outcome.size : 0
-  const { start, ttfb, total } = outcome.timings
-  json += `,"bytes":${num(bytes)},"attempts":${num(outcome.attempts)},"timings":{"start":${num(start)},"ttfb":${ttfb === undefined ? 'null' : num(ttfb)},"total":${num(total)}}`
-  if (outcome.ok && error === undefined) {
-    if (file !== undefined && !('error' in file)) json += property('body_file', file.path)
-    else if (context.body === 'text') json += property('body', outcome.value)
-    else if (context.body === 'base64') {
-      json += property('body_base64', Buffer.from(outcome.value as Uint8Array).toString('base64'))
-    }
+  const { start, wait, ttfb, total } = outcome.timings
+  json += `,"bytes":${num(bytes)},"attempts":${num(outcome.attempts)},"timings":{"start":${num(start)},"wait":${num(wait)},"ttfb":${ttfb === undefined ? 'null' : num(ttfb)},"total":${num(total)}}`
+  if (error === undefined) {
+    const body = bodyField(outcome, context)
+    if (body !== undefined) json += property(body[0], body[1])
   }
   let errorCode: string | undefined
   if (error !== undefined) {
@@ -167,6 +238,7 @@ export function outcomeLine(
     json += `,"error":{"code":${JSON.stringify(code)}${messageJson === undefined ? '' : `,"message":${messageJson}`}}`
   }
   facts.ok = ok
+  // A failure with a status counts under its error only, so the summary's parts add up.
   facts.status = outcome.ok ? outcome.status : undefined
   facts.errorCode = errorCode
   facts.bytes = bytes

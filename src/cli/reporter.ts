@@ -34,6 +34,17 @@ export type RunSummary = {
   interrupted: boolean
   /** Inputs already recorded in the output file when resuming. */
   skipped: number
+  /**
+   * What an interrupted run's summary ends with: the exact command that continues it, or why
+   * it cannot be continued.
+   * @defaultValue 'run again with --resume to continue'
+   */
+  resumeHint?: string
+  /**
+   * The run ended in a way that has its own message (or, for a closed stdout, none): erase
+   * the bar and print no summary line.
+   */
+  silent?: boolean
 }
 
 /** Receives progress events from `asyncwith fetch`. */
@@ -41,11 +52,4 @@ export interface Reporter {
   start(info: { total: number | undefined }): void
   record(outcome: RecordSummary): void
   finish(summary: RunSummary): void
-}
-
-/** A {@link Reporter} that shows nothing. */
-export const silentReporter: Reporter = {
-  start() {},
-  record() {},
-  finish() {},
 }

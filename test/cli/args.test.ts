@@ -10,6 +10,8 @@ import {
   parseSize,
 } from '../../src/cli/args.js'
 import { UsageError } from '../../src/cli/errors.js'
+import { usageErrorOf } from '../../src/cli/parse-error.js'
+import { DEFAULTS } from '../../src/http/_options.js'
 import { runCli } from '../_helpers/cli.js'
 
 function fetchOptions(args: string[]): FetchOptions {
@@ -58,6 +60,10 @@ describe('parseCommand()', () => {
       '1.5s',
       '--max-body',
       '2M',
+      '-d',
+      'a=1',
+      '--cacert',
+      'ca.pem',
     ])
     expect(options).toEqual({
       urls: [],
@@ -76,7 +82,33 @@ describe('parseCommand()', () => {
       retries: 0,
       timeout: 1500,
       maxBody: 2 * 1024 * 1024,
+      data: 'a=1',
+      dataFile: undefined,
+      cacert: 'ca.pem',
+      insecure: false,
     })
+  })
+
+  it('parses --data-file and --insecure', () => {
+    expect(fetchOptions(['--data-file', 'q.json', '--insecure', 'u'])).toMatchObject({
+      data: undefined,
+      dataFile: 'q.json',
+      insecure: true,
+    })
+  })
+
+  it('leaves undefined every setting the user did not give, so the http defaults apply', () => {
+    const options = fetchOptions(['https://a.test/'])
+    for (const key of [
+      'concurrency',
+      'perHost',
+      'retries',
+      'timeout',
+      'maxBody',
+      'method',
+    ] as const) {
+      expect(options[key], key).toBeUndefined()
+    }
   })
 
   it('uses the defaults when only URLs are given', () => {
@@ -108,7 +140,18 @@ describe('parseCommand()', () => {
 
   it.each([
     [[], 'missing command: fetch or demo'],
-    [['get'], "unknown command 'get': use fetch or demo"],
+    [['get'], "unknown command 'get': use fetch, failed or demo"],
+    [['failed'], 'failed needs the records file of a run: asyncwith failed out.jsonl'],
+    [
+      ['fetch', '-d', 'x', '--data-file', 'f', 'u'],
+      '-d and --data-file cannot be combined: give the body one way',
+    ],
+    [
+      ['fetch', '--cacert', 'ca.pem', '--insecure', 'u'],
+      '--cacert and --insecure cannot be combined: --insecure trusts any certificate',
+    ],
+    [['fetch', '--output'], '--output needs a value'],
+    [['fetch', '-qz', 'u'], "unknown option '-z'"],
     [['fetch'], 'no URLs: give them as arguments, or with -i FILE (- reads stdin)'],
     [['fetch', '--bogus', 'u'], "unknown option '--bogus'"],
     [['fetch', '-i'], '--input needs a value'],
@@ -152,13 +195,62 @@ describe('parseCommand()', () => {
       "--max-body must be a size such as 500K, 10M or 1G, got '10X'",
     ],
     [['fetch', '-H', 'NoColon', 'u'], "-H must look like 'Name: value', got 'NoColon'"],
-    [['fetch', '-H', 'Bad Name: v', 'u'], "-H must look like 'Name: value', got 'Bad Name: v'"],
-    [['fetch', '-X', 'GE T', 'u'], "-X must be an HTTP method such as GET or HEAD, got 'GE T'"],
     [['fetch', '-o', '-', 'u'], '--output needs a file name (records go to stdout without it)'],
   ])('rejects %j with a one-line reason', (args, message) => {
     const text = usageMessage(args)
     expect(text).toBe(message)
     expect(text).not.toContain('\n')
+  })
+})
+
+describe('-X and -H are checked as the http layer checks them, before any request', () => {
+  it.each([
+    [['-X', 'GE T']],
+    [['-X', 'CONNECT']],
+    [['-X', 'trace']],
+    [['-H', 'Bad Name: v']],
+    [['-H', 'Transfer-Encoding: chunked']],
+    [['-H', 'Expect: 100-continue']],
+    [['-H', 'Keep-Alive: 5']],
+  ])('refuses %j with one line naming the value', (args) => {
+    const text = usageMessage(['fetch', ...args, 'u'])
+    expect(text).toMatch(/^-[XH] '.+' cannot be sent: \S/)
+    expect(text).toContain(args[1]!)
+    expect(text).not.toContain('\n')
+  })
+
+  it('accepts ordinary methods and headers', () => {
+    expect(fetchOptions(['-X', 'patch', '-H', 'X-A: 1', 'u'])).toMatchObject({
+      method: 'PATCH',
+      headers: { 'x-a': '1' },
+    })
+  })
+})
+
+describe('usageErrorOf()', () => {
+  const options = { output: { type: 'string', short: 'o' }, quiet: { type: 'boolean' } } as const
+  // Only the code: a message in any language (or none) gives the same answer.
+  const thrown = (code: string) => Object.assign(new Error('ignored text'), { code })
+
+  it.each([
+    ['ERR_PARSE_ARGS_UNKNOWN_OPTION', ['--quiet', '--nope'], "unknown option '--nope'"],
+    ['ERR_PARSE_ARGS_INVALID_OPTION_VALUE', ['-o'], '--output needs a value'],
+    ['ERR_PARSE_ARGS_INVALID_OPTION_VALUE', ['--quiet=1'], '--quiet takes no value'],
+    [
+      'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+      ['-o', '-x'],
+      "--output needs a value; for one starting with '-', write -oVALUE",
+    ],
+    ['ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL', ['-o', 'f', 'extra'], "unexpected argument 'extra'"],
+  ])('maps %s over %j by its code alone', (code, args, message) => {
+    const error = usageErrorOf(thrown(code), args, options)
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as Error).message).toBe(message)
+  })
+
+  it('returns anything that is not a parseArgs error unchanged', () => {
+    const other = new TypeError('boom')
+    expect(usageErrorOf(other, [], options)).toBe(other)
   })
 })
 
@@ -204,6 +296,20 @@ describe('HELP', () => {
     }
   })
 
+  it("states the http layer's own defaults, not copies of them", () => {
+    expect(HELP).toContain(`(default ${DEFAULTS.retry.limit})`)
+    expect(HELP).toContain(`connecting has ${DEFAULTS.timeout.connect / 1000}s`)
+    expect(HELP).toContain(`headers ${DEFAULTS.timeout.headers / 1000}s`)
+    expect(HELP).toContain(`pause ${DEFAULTS.timeout.body / 1000}s`)
+    expect(HELP).toContain(`(default ${DEFAULTS.maxBodySize / 1024 ** 2}M)`)
+  })
+
+  it('names body files as they are named: the line, then 12 hex digits of a SHA-1', () => {
+    expect(HELP).toContain('NNNNNN-HHHHHHHHHHHH.body')
+    expect(HELP).toContain('12 hex digits of a SHA-1')
+    expect(HELP).toContain('NODE_EXTRA_CA_CERTS')
+  })
+
   it('documents the exit statuses and what counts as ok', () => {
     expect(HELP).toContain('status < 400')
     expect(HELP).toMatch(/0 every URL ok, 1 some failed/)
@@ -232,6 +338,43 @@ describe('asyncwith (usage)', () => {
     expect(code).toBe(2)
     expect(stderr).toBe(
       "asyncwith: cannot read 'no/such/file.txt': no such file\nTry 'asyncwith --help'.\n",
+    )
+  })
+
+  it('exits 2 with one usage line for -X CONNECT and -H transfer-encoding, before any request', async () => {
+    // The URL's port is closed: a request made anyway would be a record, not exit 2.
+    for (const args of [
+      ['-X', 'CONNECT'],
+      ['-H', 'transfer-encoding: chunked'],
+    ]) {
+      const { code, stdout, stderr } = await runCli(['fetch', ...args, 'http://127.0.0.1:9/'])
+      expect(code).toBe(2)
+      expect(stdout).toBe('')
+      expect(stderr).toMatch(
+        /^asyncwith: -[XH] '[^\n]+' cannot be sent: [^\n]+\nTry 'asyncwith --help'\.\n$/,
+      )
+    }
+  })
+
+  it("points demo's mistakes to asyncwith demo --help, in the same words as fetch", async () => {
+    const demo = await runCli(['demo', '--nope'])
+    expect(demo.code).toBe(2)
+    expect(demo.stdout).toBe('')
+    expect(demo.stderr).toBe("asyncwith: unknown option '--nope'\nTry 'asyncwith demo --help'.\n")
+    const fetch = await runCli(['fetch', '--nope', 'u'])
+    expect(fetch.stderr).toBe("asyncwith: unknown option '--nope'\nTry 'asyncwith --help'.\n")
+  })
+
+  it('says no such directory for an -o in a missing directory, as friendly as -i', async () => {
+    const { code, stderr } = await runCli([
+      'fetch',
+      '-o',
+      'no/such/dir/out.jsonl',
+      'http://127.0.0.1:9/',
+    ])
+    expect(code).toBe(2)
+    expect(stderr).toBe(
+      "asyncwith: cannot write 'no/such/dir/out.jsonl': no such directory 'no/such/dir'\nTry 'asyncwith --help'.\n",
     )
   })
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -162,7 +162,56 @@ describe('runDemo()', () => {
       interrupt: controller.signal,
     })
     expect(code).toBe(130)
-    expect(stderr.text).toMatch(/^Interrupted: \d+ URLs in .*--resume/m)
+    // -o was given, but a demo's server and pages are gone after it: it says so.
+    expect(stderr.text).toMatch(
+      /^Interrupted: \d+ URLs in .*; a demo run cannot be resumed; start it again$/m,
+    )
+  })
+
+  it('removes its temporary directory when no -o is given, after showing the first records', async () => {
+    const stdout = collector()
+    const stderr = collector()
+    const temp = mkdtempSync(join(dir, 'tmp-'))
+    const saved = process.env.TMPDIR
+    process.env.TMPDIR = temp
+    try {
+      const code = await runDemo({ stdout, stderr, argv: ['--pages', '20'], handleSignals: false })
+      expect(code).toBe(0)
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = saved
+    }
+    expect(readdirSync(temp)).toEqual([])
+    const shown = stdout.text.split('\n').filter((line) => line.startsWith('{'))
+    expect(shown).toHaveLength(3)
+    for (const line of shown) expect(JSON.parse(line)).toHaveProperty('line')
+    expect(stdout.text).toContain('keep them all with -o FILE')
+  })
+
+  it('with -q names where the records went: the -o file, or that they were removed', async () => {
+    const output = join(dir, 'quiet-named.jsonl')
+    const kept = collector()
+    expect(
+      await runDemo({
+        stdout: kept,
+        stderr: collector(),
+        argv: ['-q', '--pages', '10', '-o', output],
+        handleSignals: false,
+      }),
+    ).toBe(0)
+    expect(kept.text).toBe(`asyncwith demo: records in ${output}\n`)
+    const removed = collector()
+    expect(
+      await runDemo({
+        stdout: removed,
+        stderr: collector(),
+        argv: ['-q', '--pages', '10'],
+        handleSignals: false,
+      }),
+    ).toBe(0)
+    expect(removed.text).toBe(
+      'asyncwith demo: records were in a temporary file, now removed (keep them with -o FILE)\n',
+    )
   })
 
   it('writes the help on stdout for --help and runs nothing', async () => {
@@ -209,9 +258,18 @@ describe('asyncwith demo', () => {
     expect(stderr).toBe('')
   })
 
+  it('checks -o before the banner: exit 2, nothing on stdout, a pointer to demo --help', async () => {
+    const { code, stdout, stderr } = await runCli(['demo', '-o', join(dir, 'missing', 'x.jsonl')])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toBe(
+      `asyncwith: cannot write '${join(dir, 'missing', 'x.jsonl')}': no such directory '${join(dir, 'missing')}'\nTry 'asyncwith demo --help'.\n`,
+    )
+  })
+
   it('exits 2 with a usage message for a bad argument', async () => {
     const { code, stderr } = await runCli(['demo', '--pages', 'lots'])
     expect(code).toBe(2)
-    expect(stderr).toMatch(/--pages expects a positive integer/)
+    expect(stderr).toMatch(/--pages must be a whole number of 1 or more/)
   })
 })

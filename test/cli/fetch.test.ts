@@ -8,6 +8,7 @@ import {
   type EchoBody,
   expectedBytes,
   flakyKey,
+  SAMPLE_TEXT,
   startTestServer,
   type TestServer,
 } from '../_helpers/http-server.js'
@@ -32,6 +33,8 @@ afterAll(async () => {
   await server.close()
   rmSync(dir, { recursive: true, force: true })
 })
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48])
 
 const byLine = (records: CliRecord[]) => [...records].sort((a, b) => a.line - b.line)
 
@@ -205,6 +208,35 @@ describe('asyncwith fetch', () => {
     expect(Object.keys(b!).filter((key) => key.startsWith('body'))).toEqual([])
   })
 
+  it('never mangles a body with --body text: a PNG or bytes invalid in their charset go to body_base64', async () => {
+    server.route('/image.png', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' })
+      res.end(PNG)
+    })
+    server.route('/broken-utf8', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end(Buffer.from([0x6f, 0x6b, 0xff, 0xfe]))
+    })
+    const { code, stdout } = await runCli([
+      'fetch',
+      '-q',
+      '--ordered',
+      server.url('/image.png'),
+      server.url('/broken-utf8'),
+      server.url('/text?charset=iso-8859-1'),
+    ])
+    expect(code).toBe(0)
+    const [png, broken, latin1] = parseRecords(stdout)
+    expect(png!.body).toBeUndefined()
+    expect(Buffer.from(png!.body_base64!, 'base64')).toEqual(PNG)
+    expect(broken!.body).toBeUndefined()
+    expect(Buffer.from(broken!.body_base64!, 'base64')).toEqual(
+      Buffer.from([0x6f, 0x6b, 0xff, 0xfe]),
+    )
+    expect(latin1!.body).toBe(SAMPLE_TEXT)
+    expect(latin1!.body_base64).toBeUndefined()
+  })
+
   it('writes bodies under --body-dir with names no URL can steer outside it', async () => {
     const outer = join(dir, 'outer')
     const bodies = join(outer, 'bodies')
@@ -255,7 +287,33 @@ describe('asyncwith fetch', () => {
       [2, true, undefined],
       [3, false, 'ASYNCWITH_TIMEOUT'],
     ])
+    // The body was too large, but its status and headers had arrived: the record keeps them.
+    expect(records[0]).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': '2000' },
+    })
+    expect(records[2]!.status).toBeUndefined()
     expect(records[2]!.timings!.total).toBeLessThan(2000)
+  })
+
+  it('times the final try apart from the waiting before it: wait, then ttfb', async () => {
+    // Retry-After: 1 makes the client wait at least a second before its second try.
+    const { stdout } = await runCli([
+      'fetch',
+      '-q',
+      '--retries',
+      '1',
+      server.url('/status/503?retry-after=1'),
+    ])
+    const [record] = parseRecords(stdout)
+    expect(record).toMatchObject({ status: 503, attempts: 2 })
+    const { start, wait, ttfb, total } = record!.timings!
+    expect(Object.keys(record!.timings!)).toEqual(['start', 'wait', 'ttfb', 'total'])
+    expect(start).toBeGreaterThan(0)
+    expect(wait).toBeGreaterThanOrEqual(1000)
+    // ttfb is the final try's alone: it fits in what is left after the wait.
+    expect(ttfb).not.toBeNull()
+    expect(wait + ttfb!).toBeLessThanOrEqual(total)
   })
 
   it('retries failed statuses with --retries', async () => {

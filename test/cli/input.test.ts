@@ -117,7 +117,7 @@ describe('readEntries()', () => {
 describe('openInput()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'asyncwith-input-'))
 
-  it('numbers URL arguments by position and counts them', async () => {
+  it('numbers URL arguments by position and gives them again', async () => {
     const input = openInput(
       { urls: ['http://a.test/', '', 'http://b.test/'], input: undefined },
       new PassThrough(),
@@ -128,14 +128,18 @@ describe('openInput()', () => {
       { line: 1, text: 'http://a.test/' },
       { line: 3, text: 'http://b.test/' },
     ])
-    expect(await input.count!(() => true)).toBe(2)
+    const again: InputEntry[] = []
+    for await (const entry of input.again!()) again.push(entry)
+    expect(again).toEqual(entries)
   })
 
-  it('counts the entries of a regular file that a filter keeps', async () => {
+  it('reads the entries of a regular file again, from a pass of their own', async () => {
     const path = join(dir, 'urls.txt')
     writeFileSync(path, '# c\nhttp://a.test/\nhttp://b.test/\n\nhttp://c.test/\n')
     const input = openInput({ urls: [], input: path }, new PassThrough())
-    expect(await input.count!((entry) => entry.line !== 3)).toBe(2)
+    const again: number[] = []
+    for await (const entry of input.again!()) again.push(entry.line)
+    expect(again).toEqual([2, 3, 5])
     const lines: number[] = []
     for await (const entry of input.entries()) lines.push(entry.line)
     expect(lines).toEqual([2, 3, 5])

@@ -81,39 +81,39 @@ describe('formatRate()', () => {
 })
 
 describe('formatBar()', () => {
-  it('shows the bar, done/total, percent, rate, ETA and errors when the total is known', () => {
-    expect(formatBar({ done: 1234, total: 5000, rate: 812, errors: 3, columns: 100 })).toBe(
-      '[#######-----------------------] 1234/5000 24% · 812/s · ETA 5s · 3 errors',
+  it('shows the bar, done/total, percent, rate, ETA and failures when the total is known', () => {
+    expect(formatBar({ done: 1234, total: 5000, rate: 812, failed: 3, columns: 100 })).toBe(
+      '[#######-----------------------] 1234/5000 24% · 812/s · ETA 5s · 3 failed',
     )
   })
 
-  it('shows the count done, rate and errors when the total is not known', () => {
-    expect(formatBar({ done: 1234, total: undefined, rate: 812, errors: 3, columns: 100 })).toBe(
-      '1234 done · 812/s · 3 errors',
+  it('shows the count done, rate and failures when the total is not known', () => {
+    expect(formatBar({ done: 1234, total: undefined, rate: 812, failed: 3, columns: 100 })).toBe(
+      '1234 done · 812/s · 3 failed',
     )
   })
 
-  it('leaves out the rate and ETA before there is a rate, and errors while there are none', () => {
-    expect(formatBar({ done: 0, total: 10, rate: undefined, errors: 0, columns: 60 })).toBe(
+  it('leaves out the rate and ETA before there is a rate, and failures while there are none', () => {
+    expect(formatBar({ done: 0, total: 10, rate: undefined, failed: 0, columns: 60 })).toBe(
       '[------------------------------] 0/10 0%',
     )
   })
 
-  it('says error in the singular for one error', () => {
-    expect(formatBar({ done: 1, total: undefined, rate: undefined, errors: 1, columns: 80 })).toBe(
-      '1 done · 1 error',
+  it('counts one failure as "1 failed"', () => {
+    expect(formatBar({ done: 1, total: undefined, rate: undefined, failed: 1, columns: 80 })).toBe(
+      '1 done · 1 failed',
     )
   })
 
   it('leaves out the ETA when everything is done', () => {
-    expect(formatBar({ done: 10, total: 10, rate: 5, errors: 0, columns: 80 })).toBe(
+    expect(formatBar({ done: 10, total: 10, rate: 5, failed: 0, columns: 80 })).toBe(
       '[##############################] 10/10 100% · 5.0/s',
     )
   })
 
   it('narrows the bar to fit the terminal, then drops it, and never reaches the last column', () => {
-    const state = { done: 500, total: 1000, rate: 100, errors: 2 }
-    const text = '500/1000 50% · 100/s · ETA 5s · 2 errors'
+    const state = { done: 500, total: 1000, rate: 100, failed: 2 }
+    const text = '500/1000 50% · 100/s · ETA 5s · 2 failed'
     const narrow = formatBar({ ...state, columns: text.length + 15 })
     expect(narrow).toBe(`[#####------] ${text}`)
     expect(narrow.length).toBe(text.length + 14)
@@ -122,7 +122,7 @@ describe('formatBar()', () => {
   })
 
   it('does not overflow when more records than the total came in', () => {
-    expect(formatBar({ done: 12, total: 10, rate: undefined, errors: 0, columns: 30 })).toBe(
+    expect(formatBar({ done: 12, total: 10, rate: undefined, failed: 0, columns: 30 })).toBe(
       '[################] 10/10 100%',
     )
   })
@@ -172,6 +172,30 @@ describe('formatSummary()', () => {
     )
   })
 
+  it('ends an interrupted run with the hint it was given: the exact command, or why not', () => {
+    const hint = 'continue with: asyncwith fetch -i urls.txt -o out.jsonl --resume'
+    const line = formatSummary(
+      summary({
+        total: 3,
+        byStatusClass: { '2xx': 3 },
+        errors: {},
+        interrupted: true,
+        resumeHint: hint,
+      }),
+    )
+    expect(line).toBe(`Interrupted: 3 URLs in 6.2 s (0.5/s): 3 2xx; ${hint}`)
+  })
+
+  it('says there is nothing to do when a resumed run found every input recorded', () => {
+    const line = formatSummary(
+      summary({ total: 0, byStatusClass: {}, errors: {}, skipped: 20, wallMs: 20 }),
+    )
+    expect(line).toBe('nothing to do: all 20 inputs are recorded')
+    expect(formatSummary(summary({ total: 0, byStatusClass: {}, errors: {}, skipped: 1 }))).toBe(
+      'nothing to do: the 1 input is recorded',
+    )
+  })
+
   it('says how many inputs a resumed run skipped', () => {
     const line = formatSummary(
       summary({ total: 100, byStatusClass: { '2xx': 100 }, errors: {}, skipped: 1200 }),
@@ -202,7 +226,7 @@ describe('createReporter()', () => {
     reporter.record({ ok: false, errorCode: 'ASYNCWITH_CONNECTION', bytes: 0 })
     vi.advanceTimersByTime(100)
     expect(stream.chunks.at(-1)).toBe(
-      '\r\x1b[2K[###############---------------] 2/4 50% · 4.0/s · ETA 1s · 1 error',
+      '\r\x1b[2K[###############---------------] 2/4 50% · 4.0/s · ETA 1s · 1 failed',
     )
   })
 
@@ -230,16 +254,69 @@ describe('createReporter()', () => {
     reporter.finish(summary())
   })
 
-  it('counts records without a response as errors, not HTTP error statuses', () => {
+  it('counts a status of 400 or more as a failure, as the summary and exit status do', () => {
     const stream = fakeStream({ isTTY: true })
     const reporter = createReporter({ stream, quiet: false, now })
     reporter.start({ total: undefined })
+    reporter.record({ ok: true, status: 200, bytes: 9 })
+    reporter.record({ ok: true, status: 304, bytes: 0 })
     reporter.record({ ok: false, status: 404, bytes: 9 })
     reporter.record({ ok: false, status: 500, bytes: 9 })
-    reporter.record({ ok: false, bytes: 0 })
     reporter.record({ ok: false, errorCode: 'ASYNCWITH_TIMEOUT', bytes: 0 })
     vi.advanceTimersByTime(100)
-    expect(stream.chunks.at(-1)).toBe('\r\x1b[2K4 done · 2 errors')
+    expect(stream.chunks.at(-1)).toBe('\r\x1b[2K5 done · 3 failed')
+  })
+
+  it.each([
+    ['TERM=dumb', { TERM: 'dumb' }],
+    ['NO_COLOR', { TERM: 'xterm', NO_COLOR: '1' }],
+  ])(
+    'with %s on a terminal, writes plain progress lines every few seconds, no redraws',
+    (_name, env) => {
+      const stream = fakeStream({ isTTY: true, columns: 100 })
+      const reporter = createReporter({ stream, quiet: false, now, env, plainInterval: 5000 })
+      reporter.start({ total: 4 })
+      expect(stream.chunks).toEqual([])
+      reporter.record({ ok: true, status: 200, bytes: 1 })
+      clock = 4999
+      vi.advanceTimersByTime(4999)
+      expect(stream.chunks).toEqual([])
+      clock = 5000
+      vi.advanceTimersByTime(1)
+      expect(stream.chunks).toEqual([
+        '[#######-----------------------] 1/4 25% · 0.2/s · ETA 15s\n',
+      ])
+      // Nothing new: no line.
+      clock = 10_000
+      vi.advanceTimersByTime(5000)
+      expect(stream.chunks).toHaveLength(1)
+      reporter.record({ ok: false, status: 404, bytes: 1 })
+      clock = 15_000
+      vi.advanceTimersByTime(5000)
+      expect(stream.chunks).toHaveLength(2)
+      reporter.finish(summary())
+      expect(stream.chunks.at(-1)).toBe(`${formatSummary(summary())}\n`)
+      expect(stream.text).not.toContain('\x1b')
+      expect(stream.text).not.toContain('\r')
+      expect(vi.getTimerCount()).toBe(0)
+    },
+  )
+
+  it('an empty NO_COLOR asks for nothing: the bar is redrawn as usual', () => {
+    const stream = fakeStream({ isTTY: true, columns: 100 })
+    const reporter = createReporter({ stream, quiet: false, now, env: { NO_COLOR: '' } })
+    reporter.start({ total: 4 })
+    expect(stream.chunks).toEqual(['\r\x1b[2K[------------------------------] 0/4 0%'])
+    reporter.finish(summary())
+  })
+
+  it('erases the bar and writes no summary when the run ends silently', () => {
+    const stream = fakeStream({ isTTY: true })
+    const reporter = createReporter({ stream, quiet: false, now })
+    reporter.start({ total: 10 })
+    reporter.finish({ ...summary(), silent: true })
+    expect(stream.chunks.at(-1)).toBe('\r\x1b[2K')
+    expect(stream.text).not.toContain('URLs')
   })
 
   it('erases the bar, then writes the summary line, and stops its timer at finish', () => {

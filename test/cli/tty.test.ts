@@ -81,11 +81,15 @@ describe.skipIf(!hasScript)(title, () => {
   })
 
   /** Runs `asyncwith <args>` under `script`, with a 100-column terminal; gives all it printed. */
-  async function underTerminal(args: string): Promise<{ code: number | null; output: string }> {
+  async function underTerminal(
+    args: string,
+    env: Record<string, string> = {},
+  ): Promise<{ code: number | null; output: string }> {
     const command = `stty cols 100 rows 40 2>/dev/null; exec '${process.execPath}' --import tsx src/cli/main.ts ${args}`
+    const { NO_COLOR: _, ...rest } = process.env
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: ROOT,
-      env: { ...process.env, TERM: 'xterm', NO_COLOR: '1' },
+      env: { ...rest, TERM: 'xterm', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -112,6 +116,8 @@ describe.skipIf(!hasScript)(title, () => {
     expect(frames.some((frame) => / · ETA \d+s/.test(frame))).toBe(true)
     expect(frames.some((frame) => / · \d+(\.\d)?\/s/.test(frame))).toBe(true)
     for (const frame of frames) expect(frame.length).toBeLessThan(100)
+    // The 404 shows as a failure while the run goes, as in the summary and exit status.
+    expect(frames.some((frame) => frame.endsWith(' · 1 failed'))).toBe(true)
     const counts = frames.map((frame) => Number(/\] (\d+)\//.exec(frame)![1]))
     expect(counts).toEqual([...counts].sort((a, b) => a - b))
 
@@ -129,6 +135,21 @@ describe.skipIf(!hasScript)(title, () => {
     expect(lines[0]).toMatch(/^60 URLs in .*: 59 2xx, 1 4xx$/)
 
     expect(parseRecords(readFileSync(out, 'utf8'))).toHaveLength(URLS)
+  })
+
+  it.each([
+    ['TERM=dumb', { TERM: 'dumb' }],
+    ['NO_COLOR=1', { NO_COLOR: '1' }],
+  ])('with %s writes no cursor control at all, only plain lines', async (_name, env) => {
+    const { code, output } = await underTerminal(
+      `fetch -i ${join(dir, 'urls.txt')} -o ${join(dir, 'plain.jsonl')} --concurrency 8`,
+      env,
+    )
+    expect(code).toBe(1)
+    expect(output).not.toContain('\x1b')
+    // The terminal turns each \n into \r\n; no other \r (a redraw) may appear.
+    expect(output.replaceAll('\r\n', '\n')).not.toContain('\r')
+    expect(output).toMatch(/^60 URLs in .*: 59 2xx, 1 4xx\r?\n$/m)
   })
 
   it('draws nothing and prints nothing on stderr with --quiet', async () => {
