@@ -1,8 +1,8 @@
 // Command-line parsing for `asyncwith`: argv → a checked, typed command, or a UsageError whose
 // one-line message main.ts prints before `Try 'asyncwith --help'.` and exit code 2.
 import { parseArgs } from 'node:util'
-import { DEFAULTS as HTTP_DEFAULTS } from '../http/_options.js'
-import { checkHeader, checkMethod } from '../http/_request-check.js'
+import { checkHeader, checkMethod } from '../_internal/request-check.js'
+import { httpDefaults as HTTP_DEFAULTS } from '../http/index.js'
 import { DEFAULT_CONCURRENCY } from '../iter/index.js'
 import { UsageError } from './errors.js'
 import { usageErrorOf } from './parse-error.js'

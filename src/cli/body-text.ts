@@ -1,6 +1,6 @@
 // `--body text` never mangles a body: it is text only when its type may be text and its bytes
 // are valid in its charset; otherwise the record carries it in base64.
-import { decoderFor, decodesCleanly } from '../http/_charset.js'
+import { decoderFor, decodesCleanly } from '../_internal/charset.js'
 
 /** Media types that are never text, whatever their bytes happen to be. */
 const BINARY_TYPE =

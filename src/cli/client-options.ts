@@ -3,7 +3,7 @@
 
 import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
-import { checkRequestParts } from '../http/_request-check.js'
+import { checkRequestParts } from '../_internal/request-check.js'
 import type { FetchAllOptions, FetchRead, HttpClientOptions, HttpResponse } from '../http/index.js'
 import type { FetchOptions } from './args.js'
 import { saveBody } from './body-files.js'

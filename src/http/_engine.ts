@@ -4,6 +4,7 @@
 import { Buffer } from 'node:buffer'
 import * as zlib from 'node:zlib'
 import { checkSignal } from '../_internal/check.js'
+import { checkRequestParts } from '../_internal/request-check.js'
 import { discardBody } from './_body.js'
 import { type BodyReader, Call } from './_call.js'
 import { classifyError } from './_classify.js'
@@ -17,7 +18,6 @@ import {
   resolveTimeouts,
 } from './_options.js'
 import type { Permits } from './_permits.js'
-import { checkRequestParts } from './_request-check.js'
 import type { DecompressSettings } from './_response-init.js'
 import type { RetrySettings } from './_retry.js'
 import type { Exchange, Transport } from './_transport.js'

@@ -110,6 +110,17 @@ export interface ResolvedRedirect {
 
 const MiB = 1024 * 1024
 
+/**
+ * What {@link HttpClient} uses where an option is not given (exported from `asyncwith/http`
+ * as `httpDefaults`, read-only): so a tool built on the client can show the real defaults
+ * instead of restating them.
+ *
+ * @example
+ * ```ts
+ * import { httpDefaults } from 'asyncwith/http'
+ * console.log(httpDefaults.retry.limit) // 2
+ * ```
+ */
 export const DEFAULTS = {
   connections: 64,
   keepAlive: 4000,
@@ -120,6 +131,9 @@ export const DEFAULTS = {
   maxHeaderSize: 64 * 1024,
   decompress: { enabled: true, maxRatio: 1000, ratioFloor: MiB },
 } as const
+// Exported to users: frozen, so no caller can change every client's defaults.
+for (const value of Object.values(DEFAULTS)) if (typeof value === 'object') Object.freeze(value)
+Object.freeze(DEFAULTS)
 
 /** A duration in ms, or `false`/`Infinity` for none (resolved to `Infinity`). */
 function checkMs(name: string, value: unknown): number {

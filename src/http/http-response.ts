@@ -1,6 +1,7 @@
 import type { Buffer } from 'node:buffer'
 import { STATUS_CODES } from 'node:http'
 import { pipeline, type Readable } from 'node:stream'
+import { decoderFor, type StreamDecoder, streamDecoderFor } from '../_internal/charset.js'
 import { noop } from '../_internal/noop.js'
 import {
   type BodySink,
@@ -15,7 +16,6 @@ import {
   releasedError,
   SourceFailure,
 } from './_body.js'
-import { decoderFor, type StreamDecoder, streamDecoderFor } from './_charset.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 

@@ -1,11 +1,12 @@
 // Public entry of `asyncwith/http`. Explicit names only, so the public surface shows in diffs.
 // Node.js only: it is built on undici.
 
-export type {
-  RateLimitOptions,
-  RedirectOptions,
-  RetryOptions,
-  TimeoutOptions,
+export {
+  DEFAULTS as httpDefaults,
+  type RateLimitOptions,
+  type RedirectOptions,
+  type RetryOptions,
+  type TimeoutOptions,
 } from './_options.js'
 export {
   BodySizeError,

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkHeader, checkMethod, checkRequestParts } from '../../src/http/_request-check.js'
+import { checkHeader, checkMethod, checkRequestParts } from '../../src/_internal/request-check.js'
 
 // undici's own request constructor, where it validates method and headers: the oracle these
 // checks must agree with, so that a request passing them is never refused by undici.

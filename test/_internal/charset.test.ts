@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decoderFor, decodesCleanly } from '../../src/http/_charset.js'
+import { decoderFor, decodesCleanly } from '../../src/_internal/charset.js'
 
 const bytes = (...values: number[]) => new Uint8Array(values)
 const range = (from: number, to: number) =>

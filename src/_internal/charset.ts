@@ -2,8 +2,6 @@
 // says browsers do. Node's TextDecoder gets one common case wrong: windows-1252 (which
 // iso-8859-1, latin1 and us-ascii also mean) yields C1 controls for 0x80–0x9F instead of
 // € ‚ ƒ „ … (nodejs/node#60888), so that one is decoded here.
-import { Buffer } from 'node:buffer'
-import { TextDecoder } from 'node:util'
 
 /** Decodes whole bodies: no state is kept between calls. */
 export interface Decoder {
@@ -69,8 +67,8 @@ const WINDOWS_1252_HIGH =
 
 const windows1252: Charset = {
   decode(bytes) {
-    // Latin-1 is right for every byte outside 0x80–0x9F, and Buffer decodes it natively.
-    const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    // Latin-1 is right for every byte outside 0x80–0x9F.
+    const latin1 = latin1Of(bytes)
     return /[\x80-\x9f]/.test(latin1)
       ? latin1.replace(/[\x80-\x9f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!)
       : latin1
@@ -78,6 +76,15 @@ const windows1252: Charset = {
   // Every byte has a character in windows-1252.
   isClean: () => true,
   singleByte: true,
+}
+
+/** Each byte as the code point of the same number (ISO-8859-1 proper), in chunks. */
+function latin1Of(bytes: Uint8Array): string {
+  let text = ''
+  for (let i = 0; i < bytes.length; i += 8192) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 8192))
+  }
+  return text
 }
 
 /** x-user-defined (WHATWG): ASCII, then bytes 0x80–0xFF to U+F780–U+F7FF. Node lacks it. */
@@ -103,7 +110,7 @@ const replacement: Charset = {
 const _byEncoding = new Map<string, Charset>()
 
 function _textDecoderCharset(label: string): Charset | undefined {
-  let lenient: TextDecoder
+  let lenient: InstanceType<typeof TextDecoder>
   try {
     lenient = new TextDecoder(label)
   } catch {
@@ -111,7 +118,7 @@ function _textDecoderCharset(label: string): Charset | undefined {
   }
   const known = _byEncoding.get(lenient.encoding)
   if (known !== undefined) return known
-  let fatal: TextDecoder | undefined
+  let fatal: InstanceType<typeof TextDecoder> | undefined
   const charset: Charset = {
     decode: (bytes) => lenient.decode(bytes),
     isClean(bytes) {
