@@ -17,13 +17,17 @@ export interface ProxyTls {
  * A dispatcher for one origin through `proxy`. The proxy URL's credentials become
  * `Proxy-Authorization`, which undici sends to the proxy only (on `CONNECT`, or on the
  * absolute-form request the proxy consumes), never through the tunnel to the origin. `tls`
- * applies to the origin and, for an `https:` proxy, to the proxy as well.
+ * applies to the origin and, for an `https:` proxy, to the proxy as well; `socket` (lookup,
+ * Happy Eyeballs) to the connection to the proxy. With `h2`, HTTP/2 is offered to the origin
+ * inside the tunnel, never to the proxy.
  */
 export function proxyDispatcher(
   proxy: URL,
   pool: Omit<Pool.Options, 'connect'>,
   tls: ProxyTls,
   connectTimeout: number,
+  socket: Record<string, unknown>,
+  h2: boolean,
 ): Dispatcher {
   const token = proxyAuthorization(proxy)
   const uri = new URL(proxy.href)
@@ -35,8 +39,8 @@ export function proxyDispatcher(
     uri: uri.href,
     ...(token === undefined ? {} : { token }),
     proxyTunnel: false,
-    requestTls: { ...tls, ...timeout },
-    proxyTls: { ...tls, ...timeout },
+    requestTls: { ...tls, ...timeout, ...(h2 ? { allowH2: true } : {}) },
+    proxyTls: { ...tls, ...timeout, ...socket },
   } as ProxyAgent.Options)
 }
 
