@@ -1,11 +1,17 @@
 // `asyncwith fetch`: input lines → client.fetchAll → one JSON record per input → output, with
 // progress to the reporter, crash-safe appends, `--resume`, and a graceful first Ctrl-C.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, renameSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, statSync } from 'node:fs'
 import { open, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
-import { type FetchRead, HttpClient, type HttpResponse } from '../http/index.js'
+import { type ProxyEnv, proxyFromEnv } from '../http/_proxy.js'
+import {
+  type FetchRead,
+  HttpClient,
+  type HttpClientOptions,
+  type HttpResponse,
+} from '../http/index.js'
 import type { FetchOptions } from './args.js'
 import { BodyWriteError, UsageError } from './errors.js'
 import { type InputEntry, openInput } from './input.js'
@@ -51,6 +57,34 @@ class InterruptedError extends Error {
 }
 
 /**
+ * The client options of `--proxy`, `--noproxy`, `--http2` and `--cacert`, checked before
+ * anything is opened: a bad proxy variable or an unreadable CA file is a usage error. The CLI
+ * honours the proxy environment by default, as curl does; the library only with `'env'`.
+ */
+function networkOptions(options: FetchOptions, env: ProxyEnv): HttpClientOptions {
+  const network: HttpClientOptions = {
+    ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
+    ...(options.http2 ? { http2: true } : {}),
+  }
+  if (options.proxy === 'env') {
+    try {
+      proxyFromEnv(env, options.noProxy)
+    } catch (error) {
+      throw new UsageError((error as Error).message.replace(/^Expected/, 'expected'))
+    }
+    Object.assign(network, { proxy: 'env' })
+  } else if (options.proxy !== false) Object.assign(network, { proxy: options.proxy })
+  if (options.cacert !== undefined) {
+    try {
+      Object.assign(network, { tls: { ca: readFileSync(options.cacert, 'utf8') } })
+    } catch (error) {
+      throw new UsageError(`cannot read --cacert '${options.cacert}': ${(error as Error).message}`)
+    }
+  }
+  return network
+}
+
+/**
  * Runs `asyncwith fetch` and resolves to its exit status: 0 every URL ok (a response with
  * status < 400), 1 some failed, 130 interrupted.
  * @throws {@link UsageError} For an input or output that cannot be opened (exit status 2).
@@ -58,6 +92,7 @@ class InterruptedError extends Error {
 export async function runFetch(options: FetchOptions, io: FetchIo): Promise<number> {
   const startedAt = performance.now()
   checkNotSameFile(options)
+  const network = networkOptions(options, process.env)
   const input = openInput(options, io.stdin)
   let recorded: RecordedSet | undefined
   if (options.resume) {
@@ -197,6 +232,7 @@ export async function runFetch(options: FetchOptions, io: FetchIo): Promise<numb
       : { rateLimit: { rate: options.rate.rate, per: options.rate.per, burst: 1 } }),
     maxBodySize: options.maxBody,
     headers: options.headers,
+    ...network,
   })
 
   let failure: unknown

@@ -2,7 +2,7 @@
 // with which resolver. One dispatcher per (origin, protocol offer), made on first use: a
 // Pool for a direct origin, a ProxyAgent for a proxied one. The transport asks for the
 // dispatcher of every attempt and closes them all on shutdown.
-import { type buildConnector, type Dispatcher, Pool } from 'undici'
+import { type buildConnector, Client, type Dispatcher, Pool } from 'undici'
 import { cachingLookup, type Lookup } from './_dns.js'
 import { type ProxySettings, proxyFor, resolveProxy } from './_proxy.js'
 import { type ProxyTls, proxyDispatcher } from './_proxy-agent.js'
@@ -105,6 +105,34 @@ export interface Route {
   readonly proxy: URL | undefined
 }
 
+/**
+ * A Pool that offers HTTP/2 and multiplexes once a connection speaks it. undici takes one
+ * `pipelining` for a pool's clients, and the client's `1` (which the HTTP/1.1 fallback needs:
+ * no pipelining to arbitrary servers) keeps an HTTP/2 connection to one stream at a time, so
+ * a burst opens a socket per request. Each client here starts at 1 and is raised to `streams`
+ * when its handshake settles on `h2`, so the fallback never pipelines and HTTP/2 shares one
+ * connection.
+ */
+export function multiplexingPool(origin: string, options: Pool.Options, streams: number): Pool {
+  return new Pool(origin, {
+    ...options,
+    factory: (url, clientOptions) => {
+      const base = (clientOptions as { connect: buildConnector.connector }).connect
+      let client: Client | undefined
+      const connect: buildConnector.connector = (connectOptions, callback) =>
+        base(connectOptions, (error, socket) => {
+          // Still connecting: undici reads the new value when it starts sending.
+          if (error === null && (socket as { alpnProtocol?: unknown }).alpnProtocol === 'h2') {
+            if (client !== undefined) client.pipelining = streams
+          }
+          ;(callback as (e: Error | null, s: unknown) => void)(error, socket)
+        })
+      client = new Client(url, { ...(clientOptions as Client.Options), connect })
+      return client
+    },
+  })
+}
+
 /** Makes and keeps the dispatchers of a client. */
 export class Dispatchers {
   readonly #routes = new Map<string, Route>()
@@ -155,10 +183,17 @@ export class Dispatchers {
   #make(url: URL, h2: boolean): Route {
     const proxy = proxyFor(url, this.#settings.proxy)
     const pool = h2 ? { ...this.#pool, allowH2: true } : this.#pool
+    const streams = this.#pool.connections ?? 100
     if (proxy !== undefined) {
       const dispatcher = proxyDispatcher(
         proxy,
-        pool,
+        h2
+          ? {
+              ...pool,
+              factory: (origin: string | URL, options: Pool.Options) =>
+                multiplexingPool(String(origin), options, streams),
+            }
+          : pool,
         this.#tls,
         this.#connectTimeout,
         this.#socketOptions(false),
@@ -166,9 +201,17 @@ export class Dispatchers {
       )
       return { dispatcher, proxy }
     }
-    let connect = this.#direct
-    if (h2) connect = this.#directH2 ??= this.#connector(this.#socketOptions(true))
-    return { dispatcher: new Pool(url.origin, { ...pool, connect }), proxy: undefined }
+    if (!h2)
+      return {
+        dispatcher: new Pool(url.origin, { ...pool, connect: this.#direct }),
+        proxy: undefined,
+      }
+    this.#directH2 ??= this.#connector(this.#socketOptions(true))
+    const connect = this.#directH2
+    return {
+      dispatcher: multiplexingPool(url.origin, { ...pool, connect }, streams),
+      proxy: undefined,
+    }
   }
 
   /** Every dispatcher made so far. */

@@ -1,11 +1,12 @@
 import { Buffer } from 'node:buffer'
 import type { Socket } from 'node:net'
 import * as zlib from 'node:zlib'
-import { buildConnector, type Dispatcher, errors, Pool } from 'undici'
+import { buildConnector, type Dispatcher, errors } from 'undici'
 import type { AsyncContextManager } from '../context/index.js'
 import { type Permit, RateLimiter, sleep } from '../task/index.js'
 import { classifyError } from './_classify.js'
 import { KeyedSemaphores } from './_keyed-semaphores.js'
+import { Dispatchers, type DnsOptions, resolveHttp2, resolveNetwork } from './_network.js'
 import {
   checkLimit,
   checkSignal,
@@ -25,6 +26,7 @@ import {
   resolveTimeouts,
   type TimeoutOptions,
 } from './_options.js'
+import { proxyErrorOf } from './_proxy-agent.js'
 import { type HopRequest, nextHop, REDIRECT_STATUSES } from './_redirect.js'
 import type { DecompressSettings } from './_response-init.js'
 import { errorRetryDelay, type RetrySettings, statusRetryDelay } from './_retry.js'
@@ -84,6 +86,33 @@ export interface HttpClientOptions {
    * private authority (or a self-signed test server) rather than turning verification off.
    */
   readonly tls?: TlsOptions
+  /**
+   * Offer HTTP/2 by ALPN to `https:` origins (HTTP/1.1 when the server declines). Then
+   * `connections` caps the streams in flight per origin, which undici multiplexes over one
+   * connection within the server's `SETTINGS_MAX_CONCURRENT_STREAMS`.
+   * @defaultValue false
+   */
+  readonly http2?: boolean
+  /**
+   * The proxy: `'env'` reads `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy` (or
+   * their upper-case names) as curl does; a URL sends every request through that `http:` or
+   * `https:` proxy (`https:` URLs by `CONNECT`); its `user:password@` becomes
+   * `Proxy-Authorization`, sent to the proxy only. `false` never reads the environment.
+   * @defaultValue false
+   */
+  readonly proxy?: 'env' | string | URL | false
+  /**
+   * Hosts that bypass the proxy, comma- or space-separated, with curl's `NO_PROXY` rules:
+   * `example.com` (and subdomains), `10.0.0.0/8`, `::1`, `host:8080`, or `*`. It replaces the
+   * environment's `no_proxy` with `proxy: 'env'`.
+   */
+  readonly noProxy?: string
+  /**
+   * Host name resolution: `ttl` (ms a name's addresses are reused; `false` looks up for every
+   * connection) and `lookup` (a `dns.lookup`-shaped resolver); `false` for no cache.
+   * @defaultValue `{ ttl: 60000 }` with `dns.lookup`
+   */
+  readonly dns?: DnsOptions | false
 }
 
 /** TLS settings for `https:` origins. */
@@ -120,6 +149,8 @@ export interface RequestOptions {
    * @defaultValue false
    */
   readonly throwOnStatus?: boolean
+  /** Offer HTTP/2 to this request's `https:` origin (see the client's `http2`). */
+  readonly http2?: boolean
 }
 
 /** Counters from {@link HttpClient.statistics}. */
@@ -144,6 +175,7 @@ export interface Prepared {
   readonly redirect: ResolvedRedirect
   readonly maxBodySize: number
   readonly throwOnStatus: boolean
+  readonly http2: boolean
 }
 
 /** @internal Progress of one call, read by `fetchAll` even when the call fails. */
@@ -426,8 +458,8 @@ async function discard(body: Dispatcher.ResponseData['body'], signal: AbortSigna
  * console.log(response.status, await response.text())
  */
 export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncDisposable {
-  readonly #pools = new Map<string, Pool>()
-  readonly #poolOptions: Pool.Options
+  readonly #dispatchers: Dispatchers
+  readonly #http2: boolean
   readonly #closing = new AbortController()
   readonly #origins: KeyedSemaphores
   readonly #hosts: KeyedSemaphores
@@ -480,16 +512,24 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     this.#origins = new KeyedSemaphores(connections)
     this.#hosts = new KeyedSemaphores(perHost)
     const finite = (ms: number) => (ms === Number.POSITIVE_INFINITY ? 0 : ms)
+    const tls = resolveTls(options.tls)
+    const network = resolveNetwork(options, process.env)
+    this.#http2 = network.http2
     // One Pool per origin rather than an Agent: an Agent can stop reusing connections to an
     // origin after one of its sockets was destroyed (nodejs/undici#5022).
-    this.#poolOptions = {
-      connections: connections === Number.POSITIVE_INFINITY ? null : connections,
-      pipelining: keepAlive === false ? 0 : 1,
-      keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
-      headersTimeout: finite(this.#timeouts.headers),
-      bodyTimeout: finite(this.#timeouts.body),
-      connect: this.#connector(finite(this.#timeouts.connect), resolveTls(options.tls)),
-    }
+    this.#dispatchers = new Dispatchers(
+      network,
+      {
+        connections: connections === Number.POSITIVE_INFINITY ? null : connections,
+        pipelining: keepAlive === false ? 0 : 1,
+        keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
+        headersTimeout: finite(this.#timeouts.headers),
+        bodyTimeout: finite(this.#timeouts.body),
+      },
+      tls,
+      finite(this.#timeouts.connect),
+      (extra) => this.#connector(finite(this.#timeouts.connect), { ...tls, ...extra }),
+    )
     if (signal !== undefined) {
       const onAbort = () => void this.close()
       if (signal.aborted) onAbort()
@@ -659,6 +699,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       redirect: resolveRedirect(options.redirect, this.#redirect),
       maxBodySize: resolveMaxBodySize(options.maxBodySize, this.#maxBodySize),
       throwOnStatus: options.throwOnStatus === true,
+      http2: resolveHttp2('options.http2', options.http2, this.#http2),
     }
   }
 
@@ -784,7 +825,14 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         const permit = this.#tryPermit(hop.url) ?? (await this.#permit(hop.url, scope.signal))
         let exchange: Exchange
         try {
-          exchange = await this.#exchange(hop, scope, timeouts.headers, timeouts.body, permit)
+          exchange = await this.#exchange(
+            hop,
+            scope,
+            timeouts.headers,
+            timeouts.body,
+            permit,
+            prepared.http2,
+          )
         } catch (error) {
           if (scope.aborted) throw scope.reason
           const typed = classifyError(error, 'headers', hop.method, hop.url.href, {
@@ -925,6 +973,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     headersMs: number,
     bodyMs: number,
     permit: Permit,
+    http2: boolean,
   ): Promise<Exchange> {
     const attempt = new AttemptSignal()
     // The call may have been aborted while this attempt was being given its permit.
@@ -933,7 +982,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     const detach = () => {
       if (scope.onAbort === forward) scope.onAbort = undefined
     }
-    const pool = this.#pool(hop.url.origin)
+    const route = this.#dispatchers.get(hop.url, http2)
     return new Promise<Exchange>((resolve, reject) => {
       let settled = false
       let timer: ReturnType<typeof setTimeout> | undefined
@@ -964,8 +1013,9 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       this.#dispatched++
       // undici's callback form: no promise of its own per request. It never calls back from
       // inside `request()`: errors come in a microtask, headers from the socket's parser.
-      pool.request(
+      route.dispatcher.request(
         {
+          origin: hop.url.origin,
           path: `${hop.url.pathname}${hop.url.search}`,
           method: hop.method as Dispatcher.HttpMethod,
           headers: hop.headers,
@@ -979,7 +1029,12 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
           this.#dispatched--
           if (error !== null) {
             permit.release()
-            fail(error)
+            const proxy = route.proxy
+            fail(
+              proxy === undefined
+                ? error
+                : (proxyErrorOf(error, hop.method, hop.url.href, proxy) ?? error),
+            )
             return
           }
           if (settled) {
@@ -1009,7 +1064,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
    * destroys a connecting socket when its pool is destroyed (the socket lives on until its
    * connect timeout, keeping the process alive), so `close()` destroys them.
    */
-  #connector(timeout: number, tls: ResolvedTls): buildConnector.connector {
+  #connector(timeout: number, tls: Record<string, unknown>): buildConnector.connector {
     const connect = buildConnector({ timeout: 0, ...tls } as buildConnector.BuildOptions)
     const connecting = this.#connecting
     return (options, callback) => {
@@ -1039,15 +1094,6 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
         }, timeout)
       }
     }
-  }
-
-  #pool(origin: string): Pool {
-    let pool = this.#pools.get(origin)
-    if (pool === undefined) {
-      pool = new Pool(origin, this.#poolOptions)
-      this.#pools.set(origin, pool)
-    }
-    return pool
   }
 
   /** The permits of one attempt without waiting, when both are free and no rate limit applies. */
@@ -1125,7 +1171,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       socket.destroy(new Error('The HttpClient closed while this socket was connecting'))
     }
     this.#connecting.clear()
-    const pools = [...this.#pools.values()]
+    const pools = this.#dispatchers.all()
     if (this.#dispatched > 0) {
       // Every call was aborted above, so an undici request still pending has been given up
       // on: most often one still connecting, which undici does not abort until its connect

@@ -1,6 +1,7 @@
 // Public entry of `asyncwith/http`. Explicit names only, so the public surface shows in diffs.
 // Node.js only: it is built on undici.
 
+export type { DnsOptions } from './_network.js'
 export type {
   RateLimitOptions,
   RedirectOptions,
@@ -35,8 +36,11 @@ export {
   isHttpStatusError,
   isHttpTimeoutError,
   isInvalidUrlError,
+  isProxyError,
   isRedirectDowngradeError,
   isRedirectLimitError,
+  ProxyError,
+  type ProxyErrorOptions,
   RedirectDowngradeError,
   type RedirectDowngradeErrorOptions,
   RedirectLimitError,

@@ -73,8 +73,12 @@ export interface Nginx extends AsyncDisposable {
   /** `https://127.0.0.1:port`. */
   readonly origin: string
   readonly port: number
-  /** The access log's lines so far: `$request $status $server_protocol $connection`. */
-  log(): Promise<string[]>
+  /**
+   * The access log's lines: `$request $status $server_protocol $connection`. nginx writes a
+   * line after the response is sent, so a client can be done before it: with `atLeast`, waits
+   * (up to 5 s) until there are that many lines.
+   */
+  log(atLeast?: number): Promise<string[]>
   close(): Promise<void>
 }
 
@@ -172,12 +176,17 @@ http {
   return {
     origin: `https://127.0.0.1:${port}`,
     port,
-    async log() {
+    async log(atLeast = 0) {
       const path = join(dir, 'access.log')
-      if (!existsSync(path)) return []
-      return readFileSync(path, 'utf8')
-        .split('\n')
-        .filter((line) => line !== '')
+      for (let i = 0; ; i++) {
+        const lines = existsSync(path)
+          ? readFileSync(path, 'utf8')
+              .split('\n')
+              .filter((line) => line !== '')
+          : []
+        if (lines.length >= atLeast || i >= 100) return lines
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -13,11 +13,17 @@ import { join } from 'node:path'
 
 /** The tinyproxy binary, or undefined when it is not installed (`.ci/run` installs it). */
 export function findTinyproxy(): string | undefined {
-  for (const candidate of ['/usr/bin/tinyproxy', '/usr/sbin/tinyproxy', '/usr/local/bin/tinyproxy']) {
+  for (const candidate of [
+    '/usr/bin/tinyproxy',
+    '/usr/sbin/tinyproxy',
+    '/usr/local/bin/tinyproxy',
+  ]) {
     if (existsSync(candidate)) return candidate
   }
   try {
-    return execFileSync('sh', ['-c', 'command -v tinyproxy'], { encoding: 'utf8' }).trim() || undefined
+    return (
+      execFileSync('sh', ['-c', 'command -v tinyproxy'], { encoding: 'utf8' }).trim() || undefined
+    )
   } catch {
     return undefined
   }

@@ -58,6 +58,13 @@ describe('parseCommand()', () => {
       '1.5s',
       '--max-body',
       '2M',
+      '--proxy',
+      'proxy.test:3128',
+      '--noproxy',
+      '.corp,10.0.0.0/8',
+      '--http2',
+      '--cacert',
+      'ca.pem',
     ])
     expect(options).toEqual({
       urls: [],
@@ -76,7 +83,27 @@ describe('parseCommand()', () => {
       retries: 0,
       timeout: 1500,
       maxBody: 2 * 1024 * 1024,
+      proxy: 'http://proxy.test:3128/',
+      noProxy: '.corp,10.0.0.0/8',
+      http2: true,
+      cacert: 'ca.pem',
     })
+  })
+
+  it("reads the proxy from the environment by default, and --proxy '' as none", () => {
+    expect(fetchOptions(['https://a.test/']).proxy).toBe('env')
+    expect(fetchOptions(['--proxy', '', 'https://a.test/']).proxy).toBe(false)
+  })
+
+  it.each([
+    [
+      '--proxy',
+      'ftp://proxy.test',
+      "--proxy must be an http: or https: URL such as http://proxy:3128, got 'ftp://proxy.test'",
+    ],
+    ['--cacert', '', 'empty file name for --cacert'],
+  ])('rejects %s %j with a usage error', (flag, value, message) => {
+    expect(() => fetchOptions([flag, value, 'https://a.test/'])).toThrow(message)
   })
 
   it('uses the defaults when only URLs are given', () => {
