@@ -330,10 +330,14 @@ const all: Contender[] = [
     'Connection: close',
   ]),
   fetchAllContender('fetchAll-h2', 'HTTP/2', { http2: true }),
-  undiciContender('undici-h2', 'HTTP/2', 'undici 7 `Agent.request`, `allowH2: true`', {
-    allowH2: true,
-    connect: { ca: CA },
-  }),
+  // pipelining raises undici's one-request-per-connection default, so streams share a
+  // connection as they do in fetchAll's HTTP/2 pools.
+  undiciContender(
+    'undici-h2',
+    'HTTP/2',
+    `undici 7 \`Agent.request\`, \`allowH2: true, pipelining: ${CONCURRENCY}\``,
+    { allowH2: true, pipelining: CONCURRENCY, connect: { ca: CA } },
+  ),
   curlContender('curl-h2', 'HTTP/2', ['--http2']),
   cliContender('cli-h2', 'HTTP/2', ['--http2']),
 ]

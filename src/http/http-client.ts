@@ -88,8 +88,8 @@ export interface HttpClientOptions {
   readonly tls?: TlsOptions
   /**
    * Offer HTTP/2 by ALPN to `https:` origins (HTTP/1.1 when the server declines). Then
-   * `connections` caps the streams in flight per origin, which undici multiplexes over one
-   * connection within the server's `SETTINGS_MAX_CONCURRENT_STREAMS`.
+   * `connections` caps the streams in flight per origin; once a connection has negotiated
+   * HTTP/2, new streams share it (a cold burst may open up to `connections` sockets first).
    * @defaultValue false
    */
   readonly http2?: boolean
