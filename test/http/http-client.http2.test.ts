@@ -3,6 +3,7 @@ import { HttpClient, type HttpTimeoutError } from 'asyncwith/http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../_helpers/http-server.js'
 import { findNginx, type Nginx, startNginx } from '../_helpers/nginx.js'
+import { startProxyServer } from '../_helpers/proxy-server.js'
 import { openSockets, rejectionOf } from './_client-fixtures.js'
 
 // HTTP/2 against a real server: nginx with TLS and `http2`, in front of the misbehaving test
@@ -57,6 +58,18 @@ describe.skipIf(nginx === undefined)('HttpClient http2', () => {
     await (await client.get(`${h2.origin}/files/one`, { http2: true })).text()
     await (await client.get(`${h2.origin}/files/one`)).text()
     expect((await protocols(h2, from, 2)).sort()).toEqual(['HTTP/1.1', 'HTTP/2.0'])
+  })
+
+  it('negotiates HTTP/2 with the origin inside a proxy tunnel', async () => {
+    await using proxy = await startProxyServer()
+    const from = (await h2.log()).length
+    await using client = new HttpClient({ http2: true, proxy: proxy.url, tls: { ca: cert } })
+    const bodies = await Promise.all(
+      [1, 2, 3].map(async () => (await client.get(`${h2.origin}/files/one`)).text()),
+    )
+    expect(bodies.map((body) => body.length)).toEqual([1024, 1024, 1024])
+    expect(await protocols(h2, from, 3)).toEqual(['HTTP/2.0', 'HTTP/2.0', 'HTTP/2.0'])
+    expect(proxy.seen.every((seen) => seen.method === 'CONNECT')).toBe(true)
   })
 
   it('falls back to HTTP/1.1 when the server does not offer HTTP/2', async () => {
