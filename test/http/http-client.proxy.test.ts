@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { startTestServer, type TestServer } from '../_helpers/http-server.js'
 import { type ProxyServer, startProxyServer } from '../_helpers/proxy-server.js'
 import { findTinyproxy, startTinyproxy } from '../_helpers/tinyproxy.js'
-import { openSockets, rejectionOf, tcpSockets } from './_client-fixtures.js'
+import { openSockets, rejectionOf } from './_client-fixtures.js'
 
 // Proxies, against a recording CONNECT-capable proxy in the test helpers and Debian's
 // tinyproxy, with a plain origin (the misbehaving test server) and an https one (self-signed
@@ -205,16 +205,24 @@ describe('HttpClient proxy', () => {
     )
   })
 
-  it('leaves no socket open after the client closes', async () => {
+  it('leaves no socket open after the client closes, refusals included', async () => {
     const before = (await openSockets()).length
-    const via = await proxy()
+    const via = await proxy({ auth: 'user:secret' })
     {
-      await using client = new HttpClient({ proxy: via.url, tls: { ca: cert } })
+      await using client = new HttpClient({
+        proxy: withCredentials(via.url, 'user:secret'),
+        tls: { ca: cert },
+      })
       await (await client.get(`${httpsOrigin}/`)).text()
       await (await client.get(origin.url('/text'))).text()
     }
+    {
+      await using client = new HttpClient({ proxy: via.url, tls: { ca: cert }, retry: 0 })
+      await rejectionOf(client.get(`${httpsOrigin}/`))
+      await rejectionOf(client.get(origin.url('/text')))
+    }
     await via.close()
-    expect(await tcpSockets()).toBeLessThanOrEqual(before)
+    expect((await openSockets()).length).toBeLessThanOrEqual(before)
   })
 
   it('rejects a proxy option that is not a URL, naming it', () => {
