@@ -487,7 +487,9 @@ export function isDecompressionError(value: unknown): value is DecompressionErro
  * What happened to a connection: `'refused'` (nothing listens), `'dns'` (the host name does
  * not resolve), `'reset'` (a TCP reset), `'closed'` (the server closed the connection before
  * the response was complete), `'truncated'` (the body ended before its `Content-Length`),
- * `'tls'` (handshake or certificate failure), `'protocol'` (not valid HTTP), `'other'`.
+ * `'tls'` (handshake or certificate failure), `'protocol'` (not valid HTTP),
+ * `'headers-too-large'` (a header section over the client's `maxHeaderSize`), `'other'`
+ * (anything else undici reports: its error is the `cause`).
  */
 export type ConnectionFailure =
   | 'refused'
@@ -497,6 +499,7 @@ export type ConnectionFailure =
   | 'truncated'
   | 'tls'
   | 'protocol'
+  | 'headers-too-large'
   | 'other'
 
 /** Options of {@link ConnectionError}. */
@@ -517,6 +520,7 @@ const connectionKinds: Record<ConnectionFailure, string> = {
   truncated: 'Response body cut short',
   tls: 'TLS failure',
   protocol: 'Invalid HTTP response',
+  'headers-too-large': 'Response headers larger than maxHeaderSize',
   other: 'Connection failed',
 }
 

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Transform, Writable } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import * as zlib from 'node:zlib'
+import { discardBody } from './_body.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
@@ -14,10 +15,6 @@ import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError }
 // is stopped after at most one step past the limit. (`maxOutputLength` only bounds zlib's
 // one-shot functions; the streams never build one large buffer.)
 
-/** Bodies up to this size (whole body, as undici counts) are drained to keep the socket. */
-const _DUMP_LIMIT = 128 * 1024
-/** Longest wait for such a drain before the socket is destroyed instead. */
-const _DUMP_TIMEOUT = 500
 /** Most content codings decoded for one response (aiohttp and curl allow a few). */
 const _MAX_CODINGS = 2
 
@@ -696,29 +693,11 @@ export class HttpResponse implements AsyncDisposable {
   async #discard(): Promise<void> {
     const { body, signal } = this.#init
     if (body.destroyed) return
-    const length = this.#declaredLength()
-    if (
-      this.#rawBusy ||
-      this.#decoding ||
-      signal.aborted ||
-      (length !== undefined && length > _DUMP_LIMIT)
-    ) {
+    if (this.#rawBusy || this.#decoding) {
       body.destroy()
       return
     }
-    const controller = new AbortController()
-    const abort = (): void => controller.abort()
-    const timer = setTimeout(abort, _DUMP_TIMEOUT)
-    signal.addEventListener('abort', abort, { once: true })
-    try {
-      // Resolves at the end of the body; destroys it past the limit or when aborted.
-      await body.dump({ limit: _DUMP_LIMIT, signal: controller.signal })
-    } catch {
-      // Only our abort rejects: the body was destroyed, which is what we wanted.
-    } finally {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', abort)
-    }
+    await discardBody(body, this.#declaredLength(), signal)
   }
 
   /** `Content-Length`, unless the response has no body whatever it says (HEAD, 204, 304). */
