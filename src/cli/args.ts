@@ -48,6 +48,12 @@ export interface FetchOptions {
   readonly bodyDir: string | undefined
   readonly resume: boolean
   readonly quiet: boolean
+  /** `--proxy URL`: `'env'` (the default) reads the environment as curl does; `false` is none. */
+  readonly proxy: string | false
+  /** `--noproxy LIST`: hosts that bypass the proxy, replacing `NO_PROXY`. */
+  readonly noProxy: string | undefined
+  /** `--http2`: offer HTTP/2 to https: origins. */
+  readonly http2: boolean
 }
 
 /** What the command line asks for. */
@@ -80,6 +86,9 @@ export const FETCH_DEFAULTS: FetchOptions = {
   bodyDir: undefined,
   resume: false,
   quiet: false,
+  proxy: 'env',
+  noProxy: undefined,
+  http2: false,
 }
 
 /** `30000` → `30s`, as `--help` shows a time. */
@@ -163,12 +172,26 @@ Requests:
       --max-body SIZE     most decoded bytes per body (default ${size(HTTP_DEFAULTS.maxBodySize)}); larger bodies are an
                           ASYNCWITH_BODY_TOO_LARGE error; K, M, G are 1024-based
                             asyncwith fetch --max-body 1M -i urls.txt
+      --http2             offer HTTP/2 to https: servers (ALPN; HTTP/1.1 when they decline);
+                          --concurrency and --per-host then count streams, not sockets
+                            asyncwith fetch --http2 -i urls.txt
       --cacert FILE       trust the CA certificates in FILE (PEM) for https, instead of the
                           bundled ones; NODE_EXTRA_CA_CERTS=FILE adds to them instead
                             asyncwith fetch --cacert my-ca.pem https://intranet.test/
       --insecure          do not verify https certificates (for tests only: anyone on the
                           path can then read and change the traffic)
                             asyncwith fetch --insecure https://127.0.0.1:8443/
+
+Proxies (by default, as curl: http_proxy for http: URLs, https_proxy for https: ones,
+all_proxy for either, the upper-case names when the lower-case ones are unset, and
+no_proxy/NO_PROXY: host names that also match their subdomains, IPs and CIDR ranges,
+host:port, or * for all):
+      --proxy URL         send every request through this http: or https: proxy (https:
+                          URLs by CONNECT); user:password@ in URL is sent to the proxy only;
+                          --proxy '' ignores the environment and uses none
+                            asyncwith fetch --proxy http://user:pw@proxy.corp:3128 -i urls.txt
+      --noproxy LIST      comma-separated hosts that bypass the proxy (replaces no_proxy)
+                            asyncwith fetch --noproxy 'localhost,127.0.0.1,.corp' -i urls.txt
 
 Other:
   -h, --help              show this help
@@ -211,6 +234,9 @@ const FETCH_OPTIONS = {
   retries: { type: 'string' },
   timeout: { type: 'string' },
   'max-body': { type: 'string' },
+  proxy: { type: 'string' },
+  noproxy: { type: 'string' },
+  http2: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -337,12 +363,34 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
     bodyDir,
     resume: values.resume ?? false,
     quiet: values.quiet ?? false,
+    proxy: values.proxy === undefined ? FETCH_DEFAULTS.proxy : parseProxy(values.proxy),
+    noProxy: values.noproxy,
+    http2: values.http2 ?? false,
   }
 }
 
 /** `parse(value)`, or `undefined` (the layer's default applies) when the user gave nothing. */
 function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
   return value === undefined ? undefined : parse(value)
+}
+
+/** `--proxy URL` (no scheme means http://, as in curl), or `''` for no proxy at all. */
+function parseProxy(text: string): string | false {
+  if (text.trim() === '') return false
+  let url: URL
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`)
+  } catch {
+    throw new UsageError(
+      `--proxy must be an http: or https: URL such as http://proxy:3128, got '${text}'`,
+    )
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new UsageError(
+      `--proxy must be an http: or https: URL such as http://proxy:3128, got '${text}'`,
+    )
+  }
+  return url.href
 }
 
 function positiveInt(name: string, text: string, max: number): number {

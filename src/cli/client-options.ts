@@ -27,6 +27,10 @@ export function clientOptionsOf(options: FetchOptions): HttpClientOptions {
   if (options.maxBody !== undefined) client.maxBodySize = options.maxBody
   if (options.cacert !== undefined) client.tls = { ca: readOption('--cacert', options.cacert) }
   if (options.insecure) client.tls = { rejectUnauthorized: false }
+  // As curl: the proxy environment applies unless --proxy says otherwise.
+  client.proxy = options.proxy
+  if (options.noProxy !== undefined) client.noProxy = options.noProxy
+  if (options.http2) client.http2 = true
   return client
 }
 

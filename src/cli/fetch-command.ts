@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
-import { HttpClient } from '../http/index.js'
+import { HttpClient, type HttpClientOptions } from '../http/index.js'
 import type { FetchOptions } from './args.js'
 import { placeBody, prepareBodyDir } from './body-files.js'
 import { clientOptionsOf, requestOptionsOf } from './client-options.js'
@@ -114,7 +114,7 @@ export async function runFetch(options: FetchOptions, io: FetchIo): Promise<numb
   // Inputs in flight, by their index in what fetchAll was given: at most concurrency plus
   // the reorder buffer, never the whole input.
   const pending = new Map<number, InputEntry>()
-  const client = new HttpClient(clientOptions)
+  const client = openClient(clientOptions)
   const facts: RecordFacts = { ok: false, status: undefined, errorCode: undefined, bytes: 0 }
   let failure: unknown
   try {
@@ -247,5 +247,17 @@ function checkNotSameFile(options: FetchOptions): void {
     }
   } catch (error) {
     if (error instanceof UsageError) throw error
+  }
+}
+
+/** The run's client; a proxy environment it cannot use (`HTTPS_PROXY=ftp://…`) is a usage error. */
+function openClient(options: HttpClientOptions): HttpClient {
+  try {
+    return new HttpClient(options)
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      throw new UsageError(error.message.replace(/^Expected/, 'expected'))
+    }
+    throw error
   }
 }

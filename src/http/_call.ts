@@ -5,6 +5,7 @@ import { sleep } from '../task/index.js'
 import { classifyError, isStaleConnection } from './_classify.js'
 import { type Decision, decide } from './_decide.js'
 import type { Engine, Prepared } from './_engine.js'
+import { proxyErrorOf } from './_proxy-agent.js'
 import { type HopRequest, locationFromHeader, nextHop } from './_redirect.js'
 import { Exchange, type ExchangeOwner } from './_transport.js'
 import {
@@ -185,7 +186,7 @@ export class Call implements ExchangeOwner {
       this.headersAt = 0
       this.status = undefined
       this.headers = undefined
-      this.engine.transport.dispatch(exchange)
+      this.engine.transport.dispatch(exchange, this.prepared.http2)
       this.sentAt = exchange.sentAt
     })
   }
@@ -222,7 +223,17 @@ export class Call implements ExchangeOwner {
           await this.#send(exchange)
         } catch (error) {
           if (this.aborted) throw this.reason
-          const typed = classifyError(error, 'headers', hop.method, hop.url.href, timeouts)
+          // A proxy's refusal (407, a failed CONNECT) is the proxy's answer, not the network's.
+          const proxy = exchange.proxy
+          const refused =
+            proxy === undefined ? undefined : proxyErrorOf(error, hop.method, hop.url.href, proxy)
+          const typed = classifyError(
+            refused ?? error,
+            'headers',
+            hop.method,
+            hop.url.href,
+            timeouts,
+          )
           decision = decide(
             {
               method: hop.method,

@@ -34,6 +34,14 @@ const CONNECTION_CODES: Record<string, ConnectionFailure> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'truncated',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'other',
   UND_ERR_INFO: 'protocol',
+  // HTTP/2 (node:http2 under undici): a stream reset by the server (RST_STREAM), or the
+  // session going away under it.
+  ERR_HTTP2_STREAM_ERROR: 'reset',
+  ERR_HTTP2_SESSION_ERROR: 'reset',
+  ERR_HTTP2_STREAM_CANCEL: 'closed',
+  ERR_HTTP2_GOAWAY_SESSION: 'closed',
+  ERR_HTTP2_INVALID_SESSION: 'closed',
+  ERR_HTTP2_ERROR: 'protocol',
   UND_ERR_HEADERS_OVERFLOW: 'headers-too-large',
   EHOSTUNREACH: 'other',
   ENETUNREACH: 'other',

@@ -8,6 +8,7 @@ import { checkRequestParts } from '../_internal/request-check.js'
 import { discardBody } from './_body.js'
 import { type BodyReader, Call } from './_call.js'
 import { classifyError } from './_classify.js'
+import { resolveHttp2 } from './_network.js'
 import {
   type ResolvedRedirect,
   type ResolvedTimeouts,
@@ -38,6 +39,8 @@ export interface Template {
   readonly throwOnStatus: boolean
   /** What is wrong with the method or a header, found once; each call reports it. */
   readonly problem: string | undefined
+  /** Offer HTTP/2 to an `https:` origin. */
+  readonly http2: boolean
 }
 
 /** One call's request, ready to send. */
@@ -54,6 +57,7 @@ export interface EngineSettings {
   readonly redirect: ResolvedRedirect
   readonly maxBodySize: number
   readonly decompress: DecompressSettings
+  readonly http2: boolean
 }
 
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -146,6 +150,7 @@ export class Engine {
       redirect: resolveRedirect(options.redirect, base.redirect),
       maxBodySize: resolveMaxBodySize(options.maxBodySize, base.maxBodySize),
       throwOnStatus: options.throwOnStatus === true,
+      http2: resolveHttp2('options.http2', options.http2, base.http2),
     }
   }
 
@@ -177,6 +182,7 @@ export class Engine {
       redirect: template.redirect,
       maxBodySize: template.maxBodySize,
       throwOnStatus: template.throwOnStatus,
+      http2: template.http2,
       input,
       url,
     }

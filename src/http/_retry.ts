@@ -1,5 +1,5 @@
 // When to try a request again, and how long to wait first.
-import { isConnectionError, isHttpTimeoutError } from './errors.js'
+import { isConnectionError, isHttpTimeoutError, isProxyError } from './errors.js'
 
 /** Retry settings, resolved from the client's `retry` option. */
 export interface RetrySettings {
@@ -147,10 +147,21 @@ export function statusRetryDelay(
   return backoffDelay(retriesDone + 1, settings)
 }
 
+/** Whether `error` or one of its causes is a resolver's "try again later" (`EAI_AGAIN`). */
+function isTemporaryDnsFailure(error: unknown): boolean {
+  for (let current = error, depth = 0; current != null && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === 'EAI_AGAIN') return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}
+
 /**
  * How long to wait before retrying after `error`, or `undefined` not to retry. Connection
  * failures and the `connect`, `headers` and `body` timeouts qualify (for idempotent methods);
- * the `total` timeout, aborts, TLS and DNS failures, and everything else do not.
+ * a temporary DNS failure (`EAI_AGAIN`) once, as the first retry only; a proxy's refusal
+ * when its status is retried (never 407: the same credentials would be refused again); the
+ * `total` timeout, aborts, TLS failures, names that do not exist, and everything else do not.
  */
 export function errorRetryDelay(
   settings: RetrySettings,
@@ -162,8 +173,16 @@ export function errorRetryDelay(
   if (isHttpTimeoutError(error)) {
     return error.phase === 'total' ? undefined : backoffDelay(retriesDone + 1, settings)
   }
+  if (isProxyError(error)) {
+    const retried = error.status !== 407 && settings.statuses.has(error.status)
+    return retried ? backoffDelay(retriesDone + 1, settings) : undefined
+  }
   if (isConnectionError(error)) {
-    const transient = error.kind !== 'tls' && error.kind !== 'dns' && error.kind !== 'protocol'
+    if (error.kind === 'dns') {
+      const once = retriesDone === 0 && isTemporaryDnsFailure(error)
+      return once ? backoffDelay(retriesDone + 1, settings) : undefined
+    }
+    const transient = error.kind !== 'tls' && error.kind !== 'protocol'
     return transient ? backoffDelay(retriesDone + 1, settings) : undefined
   }
   return undefined

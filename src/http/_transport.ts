@@ -1,11 +1,12 @@
-// The exchange with undici: one Pool per origin, our connector, one handler object per
-// attempt (it is also the attempt's abort handle and holds its permits), and shutdown.
-
+// The exchange with undici: a dispatcher per origin (a Pool, or a ProxyAgent through a
+// proxy; see _network.ts), our connector, one handler object per attempt (it is also the
+// attempt's abort handle and holds its permits), and shutdown.
 import type { Socket } from 'node:net'
-import { buildConnector, type Dispatcher, errors, Pool, util } from 'undici'
+import { buildConnector, type Dispatcher, errors, util } from 'undici'
 import { noop } from '../_internal/noop.js'
 import type { Permit } from '../task/index.js'
 import { type BodySource, BodyStream } from './_body.js'
+import { Dispatchers, type NetworkSettings } from './_network.js'
 import type { ResolvedTls } from './_options.js'
 import type { PermitHolder } from './_permits.js'
 import type { HopRequest } from './_redirect.js'
@@ -29,6 +30,7 @@ export interface TransportOptions {
   readonly connect: number
   readonly maxHeaderSize: number
   readonly tls: ResolvedTls
+  readonly network: NetworkSettings
 }
 
 const PHASE_WAITING = 0
@@ -58,6 +60,8 @@ export class Exchange implements PermitHolder, BodySource {
   settled = false
   /** undici has handed over the whole body. */
   received = false
+  /** The proxy the attempt went through, if any (set when it is dispatched). */
+  proxy: URL | undefined = undefined
   #phase = PHASE_WAITING
   #abortUndici: ((reason?: unknown) => void) | undefined = undefined
   #resume: (() => void) | undefined = undefined
@@ -232,38 +236,42 @@ export class Exchange implements PermitHolder, BodySource {
 }
 
 export class Transport {
-  readonly #pools = new Map<string, Pool>()
-  readonly #poolOptions: Pool.Options
+  readonly #dispatchers: Dispatchers
   /** Sockets still connecting: undici cannot abort them, so closing destroys them itself. */
   readonly #connecting = new Set<Socket>()
   /** Exchanges undici has not settled yet, including ones whose call has moved on. */
   dispatched = 0
 
   constructor(options: TransportOptions) {
-    const { connections, keepAlive } = options
+    const { connections, keepAlive, tls } = options
+    const connectMs = options.connect === Number.POSITIVE_INFINITY ? 0 : options.connect
     // One Pool per origin rather than an Agent: an Agent can stop reusing connections to an
     // origin after one of its sockets was destroyed (nodejs/undici#5022).
-    this.#poolOptions = {
-      connections: connections === Number.POSITIVE_INFINITY ? null : connections,
-      pipelining: keepAlive === false ? 0 : 1,
-      keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
-      // Every limit runs on the exchange's own timer.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      maxHeaderSize: options.maxHeaderSize,
-      connect: this.#connector(
-        options.connect === Number.POSITIVE_INFINITY ? 0 : options.connect,
-        options.tls,
-      ),
-    }
+    this.#dispatchers = new Dispatchers(
+      options.network,
+      {
+        connections: connections === Number.POSITIVE_INFINITY ? null : connections,
+        pipelining: keepAlive === false ? 0 : 1,
+        keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
+        // Every limit runs on the exchange's own timer.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        maxHeaderSize: options.maxHeaderSize,
+      },
+      tls,
+      connectMs,
+      (extra) => this.#connector(connectMs, { ...tls, ...extra }),
+    )
   }
 
-  /** Sends `exchange.hop`; the exchange hears the rest. */
-  dispatch(exchange: Exchange): void {
+  /** Sends `exchange.hop` (offering HTTP/2 with `http2`); the exchange hears the rest. */
+  dispatch(exchange: Exchange, http2: boolean): void {
     const { hop } = exchange
+    const route = this.#dispatchers.get(hop.url, http2)
+    exchange.proxy = route.proxy
     this.dispatched++
     exchange.sentAt = Date.now()
-    this.#pool(hop.url.origin).dispatch(
+    route.dispatcher.dispatch(
       {
         origin: hop.url.origin,
         path: `${hop.url.pathname}${hop.url.search}`,
@@ -284,7 +292,7 @@ export class Transport {
       socket.destroy(new Error('The HttpClient closed while this socket was connecting'))
     }
     this.#connecting.clear()
-    const pools = [...this.#pools.values()]
+    const pools = this.#dispatchers.all()
     if (this.dispatched > 0) {
       await Promise.all(pools.map((pool) => pool.destroy().catch(noop)))
       return
@@ -302,22 +310,13 @@ export class Transport {
     if (!closed) await Promise.all(pools.map((pool) => pool.destroy().catch(noop)))
   }
 
-  #pool(origin: string): Pool {
-    let pool = this.#pools.get(origin)
-    if (pool === undefined) {
-      pool = new Pool(origin, this.#poolOptions)
-      this.#pools.set(origin, pool)
-    }
-    return pool
-  }
-
   /**
    * undici's connector, with two changes. The connect timeout runs on a native timer
    * (undici's own ticks about once a second). And the sockets still connecting are kept in
    * `#connecting`: undici neither aborts a connect nor destroys a connecting socket when its
    * pool is destroyed, so `close()` destroys them.
    */
-  #connector(timeout: number, tls: ResolvedTls): buildConnector.connector {
+  #connector(timeout: number, tls: Record<string, unknown>): buildConnector.connector {
     const connect = buildConnector({ timeout: 0, ...tls } as buildConnector.BuildOptions)
     const connecting = this.#connecting
     return (options, callback) => {

@@ -823,6 +823,76 @@ export function isClientClosedError(value: unknown): value is ClientClosedError 
   return _hasCode(value, 'ASYNCWITH_CLIENT_CLOSED')
 }
 
+/** Options of {@link ProxyError}. */
+export interface ProxyErrorOptions extends HttpRequestInfo {
+  /** The proxy, without credentials, such as `'http://proxy.test:3128'`. */
+  readonly proxy: string
+  /** The proxy's status: 407 (credentials missing or refused), or 502 and the like from `CONNECT`. */
+  readonly status: number
+  readonly cause?: unknown
+}
+
+/**
+ * Thrown when the proxy refuses a request rather than forwarding it: `407` (its credentials
+ * are missing or wrong; never retried) or a failed `CONNECT` tunnel (`502` and the like: the
+ * proxy could not reach the origin; retried as that status is). The origin never saw the
+ * request. `phase` is always `'proxy'`; `proxy` names the proxy without its credentials.
+ *
+ * Match on `code` (`'ASYNCWITH_PROXY'`) or with {@link isProxyError}.
+ *
+ * @example
+ * import { ProxyError } from 'asyncwith/http'
+ *
+ * const error = new ProxyError({
+ *   method: 'GET',
+ *   url: 'https://a.test/',
+ *   proxy: 'http://proxy.test:3128',
+ *   status: 407,
+ * })
+ * console.log(error.message)
+ * // 'The proxy http://proxy.test:3128 refused GET https://a.test/ with 407 Proxy Authentication Required'
+ */
+export class ProxyError extends AsyncWithError {
+  override readonly name = 'ProxyError'
+  override readonly code = 'ASYNCWITH_PROXY'
+  readonly method: string
+  readonly url: string
+  /** Always `'proxy'`: the request went no further than the proxy. */
+  readonly phase = 'proxy' as const
+  /** The proxy, without credentials. */
+  readonly proxy: string
+  /** The proxy's status. */
+  readonly status: number
+
+  /** @param options - The request, the `proxy` and its `status`. */
+  constructor(options: ProxyErrorOptions) {
+    const text = STATUS_CODES[options.status]
+    super(
+      `The proxy ${options.proxy} refused ${options.method} ${options.url} with ` +
+        `${options.status}${text === undefined ? '' : ` ${text}`}`,
+      _causeOf(options),
+    )
+    this.method = options.method
+    this.url = options.url
+    this.proxy = options.proxy
+    this.status = options.status
+  }
+}
+
+/**
+ * Tells whether `value` is a {@link ProxyError}, by its `code`.
+ *
+ * @param value - Anything caught.
+ * @returns `true` when `value` is an `Error` whose `code` is `'ASYNCWITH_PROXY'`.
+ * @example
+ * import { isProxyError } from 'asyncwith/http'
+ *
+ * isProxyError(new Error('407')) // false
+ */
+export function isProxyError(value: unknown): value is ProxyError {
+  return _hasCode(value, 'ASYNCWITH_PROXY')
+}
+
 function _hasCode(value: unknown, code: string): boolean {
   return value instanceof Error && (value as { code?: unknown }).code === code
 }

@@ -2,6 +2,7 @@ import { checkLimit, checkSignal } from '../_internal/check.js'
 import type { AsyncContextManager } from '../context/index.js'
 import type { AsyncPipeline } from '../iter/index.js'
 import { acceptEncoding, Engine } from './_engine.js'
+import { resolveNetwork } from './_network.js'
 import {
   DEFAULTS,
   resolveDecompress,
@@ -63,12 +64,15 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
     if (typeof (gate as Partial<HostGate> | null)?.acquire !== 'function') {
       throw new TypeError('Expected `hostGate` to be an object with an `acquire` method')
     }
+    // The environment is read here, once, and only with `proxy: 'env'`.
+    const network = resolveNetwork(options, process.env)
     const transport = new Transport({
       connections,
       keepAlive,
       connect: timeouts.connect,
       maxHeaderSize: resolveMaxHeaderSize(options.maxHeaderSize),
       tls: resolveTls(options.tls),
+      network,
     })
     const permits = new Permits(connections, gate, () => this.#engine.warnIfStuck())
     this.#engine = new Engine(transport, permits, {
@@ -82,6 +86,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
       redirect: resolveRedirect(options.redirect),
       maxBodySize: resolveMaxBodySize(options.maxBodySize, DEFAULTS.maxBodySize),
       decompress,
+      http2: network.http2,
     })
     if (signal !== undefined) {
       const onAbort = () => void this.close()

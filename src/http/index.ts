@@ -1,6 +1,7 @@
 // Public entry of `asyncwith/http`. Explicit names only, so the public surface shows in diffs.
 // Node.js only: it is built on undici.
 
+export type { DnsOptions } from './_network.js'
 export {
   DEFAULTS as httpDefaults,
   type RateLimitOptions,
@@ -41,8 +42,11 @@ export {
   isHttpTimeoutError,
   isInvalidRequestError,
   isInvalidUrlError,
+  isProxyError,
   isRedirectDowngradeError,
   isRedirectLimitError,
+  ProxyError,
+  type ProxyErrorOptions,
   RedirectDowngradeError,
   type RedirectDowngradeErrorOptions,
   RedirectLimitError,

@@ -1,4 +1,5 @@
 // The options of HttpClient and of one request: the client's public vocabulary.
+import type { DnsOptions } from './_network.js'
 import type { RateLimitOptions, RedirectOptions, RetryOptions, TimeoutOptions } from './_options.js'
 import type { ConnectionError } from './errors.js'
 import type { HostGate } from './host-gate.js'
@@ -61,6 +62,36 @@ export interface HttpClientOptions {
    * private authority (or a self-signed test server) rather than turning verification off.
    */
   readonly tls?: TlsOptions
+  /**
+   * Offer HTTP/2 by ALPN to `https:` origins (HTTP/1.1 when the server declines). Then
+   * `connections` caps the streams in flight per origin; once a connection has negotiated
+   * HTTP/2, new streams share it (a cold burst may open up to `connections` sockets first).
+   * @defaultValue false
+   */
+  readonly http2?: boolean
+  /**
+   * The proxy: `'env'` reads `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy` (or
+   * their upper-case names) as curl does; a URL sends every request through that `http:` or
+   * `https:` proxy (`https:` URLs by `CONNECT`); its `user:password@` becomes
+   * `Proxy-Authorization`, sent to the proxy only. `false` never reads the environment, so a
+   * library does not change behaviour behind your back. Per-host limits and rates still
+   * count the origin's host.
+   * @defaultValue false
+   */
+  readonly proxy?: 'env' | string | URL | false
+  /**
+   * Hosts that bypass the proxy, comma- or space-separated, with curl's `NO_PROXY` rules:
+   * `example.com` (and its subdomains), `10.0.0.0/8`, `::1`, `host:8080`, or `*`. It replaces
+   * the environment's `no_proxy` with `proxy: 'env'`.
+   */
+  readonly noProxy?: string
+  /**
+   * Host name resolution: `ttl` (ms a name's addresses are reused; `false` looks up for every
+   * connection) and `lookup` (a `dns.lookup`-shaped resolver). Connections try every address
+   * of a name, IPv6 and IPv4 interleaved (Happy Eyeballs).
+   * @defaultValue `{ ttl: 60000 }` with `dns.lookup`
+   */
+  readonly dns?: DnsOptions | false
 }
 
 /** TLS settings for `https:` origins. */
@@ -97,6 +128,8 @@ export interface RequestOptions {
    * @defaultValue false
    */
   readonly throwOnStatus?: boolean
+  /** Offer HTTP/2 to this request's `https:` origin (see the client's `http2`). */
+  readonly http2?: boolean
 }
 
 /** Counters from {@link HttpClient.statistics}. */

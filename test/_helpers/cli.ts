@@ -23,6 +23,8 @@ export interface CliOptions {
   readonly script?: string
   /** Killed (SIGKILL) after this many ms. */
   readonly timeout?: number
+  /** Variables set (or, when `undefined`, removed) over this process's environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>
 }
 
 export interface CliResult {
@@ -38,7 +40,11 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Chi
   const nodeArgs = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script]
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: Object.fromEntries(
+      Object.entries({ ...process.env, NO_COLOR: '1', ...options.env }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    ),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   child.stdout!.setEncoding('utf8')

@@ -62,6 +62,11 @@ describe('parseCommand()', () => {
       '2M',
       '-d',
       'a=1',
+      '--proxy',
+      'proxy.test:3128',
+      '--noproxy',
+      '.corp,10.0.0.0/8',
+      '--http2',
       '--cacert',
       'ca.pem',
     ])
@@ -85,6 +90,9 @@ describe('parseCommand()', () => {
       data: 'a=1',
       dataFile: undefined,
       cacert: 'ca.pem',
+      proxy: 'http://proxy.test:3128/',
+      noProxy: '.corp,10.0.0.0/8',
+      http2: true,
       insecure: false,
     })
   })
@@ -109,6 +117,22 @@ describe('parseCommand()', () => {
     ] as const) {
       expect(options[key], key).toBeUndefined()
     }
+  })
+
+  it("reads the proxy from the environment by default, and --proxy '' as none", () => {
+    expect(fetchOptions(['https://a.test/']).proxy).toBe('env')
+    expect(fetchOptions(['--proxy', '', 'https://a.test/']).proxy).toBe(false)
+  })
+
+  it.each([
+    [
+      '--proxy',
+      'ftp://proxy.test',
+      "--proxy must be an http: or https: URL such as http://proxy:3128, got 'ftp://proxy.test'",
+    ],
+    ['--cacert', '', 'empty file name for --cacert'],
+  ])('rejects %s %j with a usage error', (flag, value, message) => {
+    expect(() => fetchOptions([flag, value, 'https://a.test/'])).toThrow(message)
   })
 
   it('uses the defaults when only URLs are given', () => {
