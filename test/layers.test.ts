@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 // The core layers run in browsers, Deno and Bun: no dependency, no `node:` module, and
 // imports only flow from a layer to the ones before it (design.md, "Layers").
 const root = fileURLToPath(new URL('../', import.meta.url))
-const order = ['context', 'iter', 'task', 'http', 'cli'] as const
+const order = ['context', 'iter', 'task', 'http', 'frontier', 'cli'] as const
 
 function importsOf(layer: string): Array<{ file: string; specifier: string }> {
   const dir = join(root, 'src', layer)
@@ -42,14 +42,21 @@ describe('layering', () => {
     },
   )
 
-  it('has one runtime dependency, undici 7, which only src/http imports', () => {
+  it('has two runtime dependencies: undici 7, only for src/http, and node-redis, only for src/frontier', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>
     }
-    expect(manifest.dependencies).toEqual({ undici: expect.stringMatching(/^\^7\./) })
-    const importers = order
-      .flatMap((layer) => importsOf(layer))
-      .filter(({ specifier }) => specifier === 'undici' || specifier.startsWith('undici/'))
-    expect(importers.every(({ file }) => file.startsWith('src/http/'))).toBe(true)
+    expect(manifest.dependencies).toEqual({
+      undici: expect.stringMatching(/^\^7\./),
+      '@redis/client': expect.stringMatching(/^\^6\./),
+    })
+    const all = order.flatMap((layer) => importsOf(layer))
+    const undici = all.filter(
+      ({ specifier }) => specifier === 'undici' || specifier.startsWith('undici/'),
+    )
+    expect(undici.every(({ file }) => file.startsWith('src/http/'))).toBe(true)
+    const redis = all.filter(({ specifier }) => specifier.startsWith('@redis/'))
+    expect(redis.length).toBeGreaterThan(0)
+    expect(redis.every(({ file }) => file.startsWith('src/frontier/'))).toBe(true)
   })
 })
