@@ -170,6 +170,11 @@ export class RedisFrontier implements AsyncDisposable {
     return new RedisFrontier(connection, address.job, consumer, options)
   }
 
+  /** Calls that failed (Redis down, restarting, loading) and were retried. */
+  get retries(): number {
+    return this.#connection.failures
+  }
+
   /** Redis round trips made so far (scripts count one each). */
   get calls(): number {
     return this.#connection.calls

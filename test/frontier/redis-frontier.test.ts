@@ -217,3 +217,40 @@ describe('RedisFrontier', () => {
     }
   })
 })
+
+describe('RedisFrontier through a Redis kill -9 (AOF appendfsync always)', () => {
+  it('loses and duplicates nothing when Redis dies mid-job and restarts from its AOF', async () => {
+    const own = await startRedis({ aof: true })
+    try {
+      const urls = Array.from({ length: 300 }, (_, i) => http.url(`/status/200?k=${i}`))
+      await using frontier = await RedisFrontier.open(own.url('aof'), {
+        lease: 5000,
+        commitBatch: 16,
+      })
+      await frontier.enqueue(urls)
+      await using client = new HttpClient()
+      let restarted: Promise<void> | undefined
+      for await (const outcome of client.fetchAll(frontier.source({ maxOwned: 32 }), {
+        concurrency: 8,
+      })) {
+        await frontier.commit(outcome)
+        if (restarted === undefined && frontier.stats.written >= 64) {
+          restarted = own.kill().then(async () => {
+            await new Promise((resolve) => setTimeout(resolve, 300))
+            await own.start()
+          })
+        }
+      }
+      await frontier.flush()
+      await restarted
+      expect(frontier.retries).toBeGreaterThan(0)
+      const records = await collect(frontier)
+      const lines = records.map((r) => r.line)
+      expect(new Set(lines).size).toBe(lines.length)
+      expect(lines.sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+      expect(await frontier.status()).toMatchObject({ done: 300, count: 300 })
+    } finally {
+      await own.stop()
+    }
+  })
+})
