@@ -35,6 +35,8 @@ export interface FetchOptions {
   readonly bodyDir: string | undefined
   readonly resume: boolean
   readonly quiet: boolean
+  /** `--queue redis://host:port/JOB`: coordinate a job that `asyncwith worker`s fetch. */
+  readonly queue?: string | undefined
 }
 
 /** What the command line asks for. */
@@ -43,6 +45,7 @@ export type Command =
   | { readonly kind: 'version' }
   | { readonly kind: 'fetch'; readonly options: FetchOptions }
   | { readonly kind: 'demo'; readonly args: readonly string[] }
+  | { readonly kind: 'worker' | 'status'; readonly args: readonly string[] }
 
 /** Defaults of `fetch`, also for callers (such as `demo`) that build options in code. */
 export const FETCH_DEFAULTS: FetchOptions = {
@@ -76,6 +79,8 @@ export const RECORDED_HEADERS = [
 export const HELP = `Usage: asyncwith fetch [options] [URL...]
        asyncwith fetch [options] -i FILE
        asyncwith demo [--pages N] [-o FILE] [--concurrency N] [-q]
+       asyncwith worker redis://HOST:PORT/JOB [--concurrency N] [--max-owned N] [--lease TIME] [--follow]
+       asyncwith status redis://HOST:PORT/JOB
        asyncwith --help | --version
 
 Fetches every URL (arguments, or one per line of FILE; - is stdin) and writes one JSON line
@@ -126,6 +131,13 @@ Requests:
       --max-body SIZE     most decoded bytes per body (default 64M); larger bodies are an
                           ASYNCWITH_BODY_TOO_LARGE error; K, M, G are 1024-based
                             asyncwith fetch --max-body 1M -i urls.txt
+
+Beyond one machine (see the README, "Beyond one machine"):
+      --queue URL         be the coordinator of a job on Redis (redis://HOST:PORT/JOB): enqueue
+                          the input, store the job's options once, and collect the records
+                          that \`asyncwith worker URL\` processes (anywhere) commit; --resume
+                          continues after a crash. \`asyncwith worker --help\` has the rest
+                            asyncwith fetch -i urls.txt -o out.jsonl --queue redis://127.0.0.1:6379/crawl1
 
 Other:
   -h, --help              show this help
@@ -180,6 +192,7 @@ const FETCH_OPTIONS = {
   retries: { type: 'string' },
   timeout: { type: 'string' },
   'max-body': { type: 'string' },
+  queue: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -197,6 +210,8 @@ export function parseCommand(argv: readonly string[]): Command {
   if (first === '--version' || first === '-v') return { kind: 'version' }
   // demo parses its own arguments (and has its own --help).
   if (first === 'demo') return { kind: 'demo', args: rest }
+  // So do the scale-out commands (src/cli/worker-command.ts, status-command.ts).
+  if (first === 'worker' || first === 'status') return { kind: first, args: rest }
   if (first === 'fetch') {
     const options = parseFetch(rest)
     return options === 'help' ? { kind: 'help' } : { kind: 'fetch', options }
@@ -285,6 +300,7 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
     bodyDir,
     resume: values.resume ?? false,
     quiet: values.quiet ?? false,
+    ...(values.queue === undefined ? {} : { queue: values.queue }),
   }
 }
 

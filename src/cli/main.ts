@@ -27,6 +27,18 @@ async function main(argv: readonly string[], io: MainIo): Promise<number> {
         io.stdout.write(`${version()}\n`)
         return EXIT.ok
       case 'fetch':
+        if (command.options.queue !== undefined) {
+          // Loaded only for --queue: the Redis client is nothing plain `fetch` needs.
+          const { runQueueFetch } = await import('./queue-fetch.js')
+          return await runQueueFetch(command.options, {
+            get stdin() {
+              return io.stdin
+            },
+            stdout: io.stdout,
+            stderr: io.stderr,
+            interrupt: onSignal(),
+          })
+        }
         return await runFetch(command.options, {
           // A getter: touching process.stdin opens it, which only `-i -` should do.
           get stdin() {
@@ -41,6 +53,18 @@ async function main(argv: readonly string[], io: MainIo): Promise<number> {
         const { runDemo } = await import('./demo.js')
         return await runDemo({ stdout: io.stdout, stderr: io.stderr, argv: command.args })
       }
+      case 'worker': {
+        const { runWorker } = await import('./worker-command.js')
+        return await runWorker(command.args, {
+          stdout: io.stdout,
+          stderr: io.stderr,
+          interrupt: onSignal(),
+        })
+      }
+      case 'status': {
+        const { runStatus } = await import('./status-command.js')
+        return await runStatus(command.args, { stdout: io.stdout, stderr: io.stderr })
+      }
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -49,6 +73,18 @@ async function main(argv: readonly string[], io: MainIo): Promise<number> {
     }
     throw error
   }
+}
+
+/** A signal aborted by the first SIGINT/SIGTERM; a second one exits at once with 130. */
+function onSignal(): AbortSignal {
+  const controller = new AbortController()
+  const handler = (): void => {
+    if (controller.signal.aborted) process.exit(130)
+    controller.abort()
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return controller.signal
 }
 
 /** The version in package.json, two directories above this file in `src/cli` and `dist/cli`. */

@@ -63,10 +63,23 @@ export class Connection {
     // Without a listener, an 'error' event (each failed reconnect) would crash the process.
     client.on('error', () => {})
     const connection = new Connection(client, patience)
-    await connection.#retry(async () => {
-      if (!client.isOpen) await client.connect()
-      else if (!client.isReady) throw new Error('not ready')
+    // connect() itself retries forever through reconnectStrategy: bound it by the patience.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new RedisUnavailableError(`Redis unreachable for ${Math.round(patience / 1000)} s`))
+      }, patience)
     })
+    try {
+      await Promise.race([client.connect(), gaveUp])
+      // A server loading its AOF accepts connections but answers LOADING: wait for it too.
+      await connection.call(['PING'])
+    } catch (error) {
+      client.destroy()
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
     return connection
   }
 
