@@ -370,14 +370,16 @@ export class RedisFrontier implements AsyncDisposable {
         throw error
       }
       for (const entry of entries) take(entry, 1)
-      if (entries.length === 0 && now - lastClaim >= this.#lease / 2) {
+      // Take over dead workers' lines every lease/2, within the room left.
+      const left = maxOwned - this.#owned.size
+      if (left > 0 && now - lastClaim >= this.#lease / 2) {
         lastClaim = now
         const [cursor, claimed] = await this.#connection.run<
           [string, [string, string[], number][]]
         >(
           CLAIM,
           [this.#keys.in],
-          [WORKERS, this.consumer, this.#lease, Math.min(room, 1000), claimCursor],
+          [WORKERS, this.consumer, this.#lease, Math.min(left, 1000), claimCursor],
         )
         claimCursor = cursor
         for (const [id, fields, deliveries] of claimed) {
