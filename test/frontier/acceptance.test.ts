@@ -34,7 +34,8 @@ const base: AcceptanceConfig = full
       blankEvery: 250,
       badEvery: 100,
       perHost: 4,
-      rate: 100,
+      // Below what 5 hosts would otherwise serve here, so the rate limit binds.
+      rate: 50,
       concurrency: 16,
       maxOwned: 32,
       schedule: [
