@@ -417,14 +417,15 @@ export class RedisFrontier implements AsyncDisposable {
         }
       }
     }
+    // Leases are renewed until close(), not just while the source runs: fetchAll still
+    // finishes and commits the lines in flight after the source has ended.
+    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
     this.#renewTimer = setInterval(() => {
       renew().catch((error: unknown) => this.#fail(error))
     }, this.#lease / 3)
 
     const finish = (): IteratorResult<string | null> => {
       this.#stop.abort()
-      if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
-      this.#renewTimer = undefined
       this.#sourceOpen = false
       return { done: true, value: undefined }
     }

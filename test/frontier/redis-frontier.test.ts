@@ -113,12 +113,17 @@ describe('RedisFrontier', () => {
 
   it('takes over a stalled worker, dedupes its late ok commits and fences its late errors', async () => {
     const job = nextJob()
-    const lease = 300
-    await using zombie = await RedisFrontier.open(redis.url(job), { lease, consumer: 'zombie' })
-    await using healthy = await RedisFrontier.open(redis.url(job), { lease, consumer: 'healthy' })
+    // The zombie would renew only every 100 s: it is as good as stopped, while the healthy
+    // worker takes over lines idle for 300 ms.
+    await using zombie = await RedisFrontier.open(redis.url(job), {
+      lease: 300_000,
+      consumer: 'zombie',
+    })
+    await using healthy = await RedisFrontier.open(redis.url(job), {
+      lease: 300,
+      consumer: 'healthy',
+    })
     await zombie.enqueue([http.url('/status/200?a'), http.url('/status/200?b')])
-    // The zombie leases both lines, then stops renewing (its source is paused by not pulling
-    // and its renew timer stopped by closing the source) and only commits after the takeover.
     const leased = zombie.source({ maxOwned: 2 })
     const first = await leased.next()
     const second = await leased.next()
