@@ -97,12 +97,10 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
           ? undefined
           : await input.count(() => true),
     })
-    let interrupted = false
-    const results = frontier.results({ batch: 1000 })
-    const onInterrupt = (): void => {
-      interrupted = true
-    }
-    io.interrupt?.addEventListener('abort', onInterrupt, { once: true })
+    const results = frontier.results({
+      batch: 1000,
+      ...(io.interrupt === undefined ? {} : { signal: io.interrupt }),
+    })
     try {
       for await (const batch of results) {
         let text = ''
@@ -137,11 +135,11 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
           }
         }
         await batch.ack()
-        if (interrupted) break
       }
     } finally {
-      io.interrupt?.removeEventListener('abort', onInterrupt)
+      await results.return()
     }
+    const interrupted = io.interrupt?.aborted === true
     if (interrupted) input.close()
     else await produced
     summary.wallMs = Math.round(performance.now() - startedAt)

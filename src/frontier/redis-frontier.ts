@@ -283,6 +283,7 @@ export class RedisFrontier implements AsyncDisposable {
     let seenFailures = this.#connection.failures
     let claimCursor = '0-0'
     let lastClaim = 0
+    let lastJanitor = Date.now()
     let lastCheck = 0
     let idleUntil = 0
     let gating = 0
@@ -387,6 +388,10 @@ export class RedisFrontier implements AsyncDisposable {
           take({ id, fields: pairs(fields), deleted: false }, deliveries)
         }
         if (claimed.length > 0) return true
+      }
+      if (now - lastJanitor >= 60_000) {
+        lastJanitor = now
+        await this.#forgetDeadConsumers()
       }
       return entries.length > 0
     }
@@ -548,20 +553,24 @@ export class RedisFrontier implements AsyncDisposable {
   /**
    * The job's records, in batches, as workers commit them, for the one collector of the job;
    * ends when every line has its record and all were acked. After a crash, batches not acked
-   * come again (skip lines you already stored).
+   * come again (skip lines you already stored). Ends early when `signal` aborts.
    *
    * @example
    * ```ts
    * for await (const batch of frontier.results()) { await append(batch.records); await batch.ack() }
    * ```
    */
-  async *results(options: { batch?: number } = {}): AsyncGenerator<ResultBatch, void, undefined> {
+  async *results(
+    options: { batch?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ResultBatch, void, undefined> {
     const size = options.batch ?? 1000
+    const signal = options.signal
     await this.#ensureGroups()
     let reread = true
     let cursor = '0'
     let seenFailures = this.#connection.failures
     for (;;) {
+      if (signal?.aborted) return
       if (this.#connection.failures !== seenFailures) {
         seenFailures = this.#connection.failures
         reread = true
@@ -647,6 +656,33 @@ export class RedisFrontier implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  /** Removes consumers with nothing pending and idle for an hour: killed workers' names. */
+  async #forgetDeadConsumers(): Promise<void> {
+    const rows = await this.#connection.call<(string | number)[][]>([
+      'XINFO',
+      'CONSUMERS',
+      this.#keys.in,
+      WORKERS,
+    ])
+    for (const row of rows) {
+      const info: Record<string, string | number> = {}
+      for (let i = 0; i + 1 < row.length; i += 2) info[String(row[i])] = row[i + 1]!
+      if (
+        Number(info.pending) === 0 &&
+        Number(info.idle) > 3_600_000 &&
+        info.name !== this.consumer
+      ) {
+        await this.#connection.call([
+          'XGROUP',
+          'DELCONSUMER',
+          this.#keys.in,
+          WORKERS,
+          String(info.name),
+        ])
+      }
+    }
   }
 
   #isYielded(item: Owned): boolean {

@@ -54,6 +54,8 @@ const stall: AcceptanceConfig = {
   ),
 }
 
+// Long enough that a control fails for the fault, never for lack of time.
+const controlDeadline = full ? base.deadline : 45_000
 const timeout = base.deadline + 60_000
 
 describe(`scale-out acceptance (${full ? 'full' : 'small'})`, () => {
