@@ -66,14 +66,13 @@ run_plain() {
   echo $(((end - start) / 1000000))
 }
 
-JOB=0
-run_queue() { # workers
+run_queue() { # workers [coordinator options...]
   local workers="$1" start end pids=()
-  JOB=$((JOB + 1))
-  local url="redis+unix://$SOCK?job=bench$JOB"
+  shift
+  local url="redis+unix://$SOCK?job=bench$(now_ns)"
   rm -f "$TMP/out.jsonl"
   start="$(now_ns)"
-  node dist/cli/main.js fetch -i "$TMP/urls.txt" -o "$TMP/out.jsonl" --queue "$url" --body none -q &
+  node dist/cli/main.js fetch -i "$TMP/urls.txt" -o "$TMP/out.jsonl" --queue "$url" --body none -q "$@" &
   local coordinator=$!
   for _ in $(seq "$workers"); do
     node dist/cli/main.js worker "$url" --concurrency "$CONCURRENCY" -q &
@@ -92,14 +91,24 @@ echo "Server: $SERVER_DESC; Redis $(redis-server --version | cut -d' ' -f3) on a
 echo "Client: Node $(node -p process.versions.node), $(nproc) CPUs; $N URLs of 1 KiB, concurrency $CONCURRENCY per process"
 echo
 
-# Redis commands per request: one 1-worker job, counted by INFO commandstats.
+# Redis round trips per request: one 1-worker job, counted by INFO commandstats; then the same
+# with --per-host (a limit that does not bind), which adds the host gate's acquire and release.
+commandstats() { # label
+  # Commands the frontier only runs inside its scripts are not round trips.
+  rcli info commandstats | tr -d '\r' | awk -F'[:=,]' -v n="$N" -v label="$1" '
+    BEGIN { split("xadd xack xdel hincrby setbit xpending xclaim xautoclaim zadd zremrangebyscore zcard pexpire set get time", s, " "); for (i in s) inner[s[i]] = 1 }
+    /^cmdstat_/ { name = substr($1, 9); calls[name] = $3; total += $3; if (!(name in inner)) trips += $3 }
+    END {
+      printf "Redis per request, %s: %.3f round trips (%.2f commands in all)\n", label, trips / n, total / n
+      for (c in calls) if (calls[c] / n >= 0.005) printf "  %-18s %.3f%s\n", c, calls[c] / n, (c in inner) ? " (in scripts)" : ""
+    }'
+}
 rcli config resetstat >/dev/null
 run_queue 1 >/dev/null
-rcli info commandstats | tr -d '\r' | awk -F'[:=,]' -v n="$N" '/^cmdstat_/ { name = substr($1, 9); calls[name] = $3; total += $3 }
-  END {
-    printf "Redis commands per request (1 worker, %d URLs): %.2f in all\n", n, total / n
-    for (c in calls) if (calls[c] / n >= 0.01) printf "  %-12s %.3f\n", c, calls[c] / n
-  }'
+commandstats "1 worker, no politeness"
+rcli config resetstat >/dev/null
+run_queue 1 --per-host 1000 >/dev/null
+commandstats "1 worker, --per-host 1000 (host gate on)"
 echo
 
 # Memory per queued URL: enqueue with no worker, then read used_memory.

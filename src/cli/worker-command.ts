@@ -91,7 +91,7 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     if (job === undefined) say(`waiting for job '${frontier.job}'`)
     while (job === undefined) {
       if (io.interrupt?.aborted) return 130
-      await new Promise((resolve) => setTimeout(resolve, 500))
+      await new Promise((resolve) => setTimeout(resolve, 100))
       job = await frontier.jobOptions<QueueJobOptions>()
     }
     await frontier.close()

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
 import { ErrorReply } from '@redis/client'
 import type { FetchOutcome } from '../http/index.js'
@@ -277,6 +278,8 @@ export class RedisFrontier implements AsyncDisposable {
     this.#sourceOpen = true
     this.#stop = new AbortController()
     const stop = this.#stop.signal
+    // Every line waiting for its host's permit listens to it: as many as maxOwned.
+    setMaxListeners(0, stop)
     let complete = false
     let reread = true
     let pelCursor = '0'
