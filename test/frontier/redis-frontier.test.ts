@@ -89,6 +89,22 @@ describe('RedisFrontier', () => {
     expect(await leftovers(job)).toEqual({ in: 0, out: 0, pending: 0 })
   })
 
+  it('leaves no timer or socket behind once closed', async () => {
+    const handles = (): string[] =>
+      process.getActiveResourcesInfo().filter((type) => type === 'Timeout' || type === 'PipeWrap')
+    const before = handles().length
+    const frontier = await RedisFrontier.open(redis.url(nextJob()), { lease: 300 })
+    await frontier.enqueue([http.url('/status/200?leak'), 'not a url'])
+    const client = new HttpClient()
+    const gate = frontier.hostGate({ perHost: 1, rate: { rate: 100, per: 1000 } })
+    for await (const outcome of client.fetchAll(frontier.source({ gate })))
+      await frontier.commit(outcome)
+    for await (const batch of frontier.results()) await batch.ack()
+    await frontier.close()
+    await client.close()
+    expect(handles().length).toBeLessThanOrEqual(before)
+  })
+
   it('resumes an enqueue that died halfway without adding a line twice', async () => {
     const job = nextJob()
     const lines = Array.from({ length: 25 }, (_, i) => `http://127.0.0.1:1/${i}`)
