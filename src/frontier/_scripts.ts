@@ -66,28 +66,39 @@ return lost`,
 
 /**
  * KEYS: in, out, done, meta. ARGV: group, consumer, dedupe ('1', or '0' only for the test
- * that shows the acceptance test catches its absence), then (id, line, kind, record,
- * counters) per outcome. kind 'e' is an error outcome: dropped unless this consumer still
- * owns the entry, so a zombie's timeouts never beat a healthy fetch (design §6.6). A line
- * whose bit is already set is a duplicate: acked, not written (first writer wins).
- * Replies { written, duplicates, fenced }.
+ * that shows the acceptance test catches its absence), then the batch: one line per outcome,
+ * `id TAB line TAB kind TAB counters TAB record`. kind 'e' is an error outcome: dropped unless
+ * this consumer still owns the entry, so a zombie's timeouts never beat a healthy fetch
+ * (design §6.6). A line whose bit is already set is a duplicate: acked, not written (first
+ * writer wins). Replies { written, duplicates, fenced }.
  */
 export const COMMIT = script(
   'commit',
-  `local written, dups, fenced = 0, 0, 0
-for i = 4, #ARGV, 5 do
-  local id, line = ARGV[i], ARGV[i + 1]
+  `local written, dups, fenced, counts = 0, 0, 0, {}
+local data, pos = ARGV[4], 1
+while pos <= #data do
+  local nl = string.find(data, '\\n', pos, true)
+  local t1 = string.find(data, '\\t', pos, true)
+  local t2 = string.find(data, '\\t', t1 + 1, true)
+  local t3 = string.find(data, '\\t', t2 + 1, true)
+  local t4 = string.find(data, '\\t', t3 + 1, true)
+  local id = string.sub(data, pos, t1 - 1)
+  local line = string.sub(data, t1 + 1, t2 - 1)
+  local kind = string.sub(data, t2 + 1, t3 - 1)
+  local counters = string.sub(data, t3 + 1, t4 - 1)
+  local record = string.sub(data, t4 + 1, nl - 1)
+  pos = nl + 1
   local keep = true
-  if ARGV[i + 2] == 'e' then
+  if kind == 'e' then
     keep = #redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1, ARGV[2]) > 0
   end
   if keep then
     local fresh = redis.call('SETBIT', KEYS[3], line, 1) == 0
     if fresh or ARGV[3] == '0' then
-      redis.call('XADD', KEYS[2], '*', 'l', line, 'r', ARGV[i + 3])
+      redis.call('XADD', KEYS[2], '*', 'l', line, 'r', record)
       written = written + 1
-      for field in string.gmatch(ARGV[i + 4], '%S+') do
-        redis.call('HINCRBY', KEYS[4], field, 1)
+      for field in string.gmatch(counters, '%S+') do
+        counts[field] = (counts[field] or 0) + 1
       end
     else
       dups = dups + 1
@@ -98,6 +109,7 @@ for i = 4, #ARGV, 5 do
     fenced = fenced + 1
   end
 end
+for field, n in pairs(counts) do redis.call('HINCRBY', KEYS[4], field, n) end
 if written > 0 then redis.call('HINCRBY', KEYS[4], 'done', written) end
 if dups > 0 then redis.call('HINCRBY', KEYS[4], 'dups', dups) end
 if fenced > 0 then redis.call('HINCRBY', KEYS[4], 'fenced', fenced) end

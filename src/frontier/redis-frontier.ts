@@ -73,6 +73,9 @@ interface Owned extends FrontierItem {
 /** Test-only switches that break a guarantee on purpose, to show the acceptance test notices. */
 const FAULT = process.env.ASYNCWITH_FRONTIER_FAULT ?? ''
 
+/** Commit batches sent and not yet answered, at most. */
+const MAX_BATCHES_IN_FLIGHT = 4
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -112,10 +115,10 @@ export class RedisFrontier implements AsyncDisposable {
   #renewTimer: ReturnType<typeof setInterval> | undefined
   #fatal: unknown
 
-  #batch: (string | number)[] = []
+  #batch = ''
   #batchIds: string[] = []
   #flushTimer: ReturnType<typeof setTimeout> | undefined
-  #flushing: Promise<void> = Promise.resolve()
+  readonly #sending = new Set<Promise<void>>()
 
   /** What this process's commits did. */
   readonly stats = { written: 0, duplicates: 0, fenced: 0, lost: 0, claimed: 0 }
@@ -486,8 +489,9 @@ export class RedisFrontier implements AsyncDisposable {
   /**
    * Records an outcome of {@link source}'s lines: its record and its ack go to Redis together,
    * in batches, atomically and idempotently (a line already recorded is skipped, first writer
-   * wins; an error outcome of a line this worker no longer owns is dropped). Resolves once the
-   * batch is sent when it is full; call {@link flush} (or close) to send the rest.
+   * wins; an error outcome of a line this worker no longer owns is dropped). Resolves at once
+   * unless too many batches are still unanswered; call {@link flush} (or close) to send the
+   * rest and wait for all of them.
    *
    * @example
    * ```ts
@@ -514,43 +518,54 @@ export class RedisFrontier implements AsyncDisposable {
       kind = 'e'
       counters = `e:${outcome.error.code ?? 'ASYNCWITH_UNEXPECTED'}`
     }
-    this.#batch.push(item.id, item.line, kind, json, counters)
+    if (json.includes('\n')) {
+      throw new TypeError(
+        `Expected the record of line ${item.line} to be one line of text, got a newline in it`,
+      )
+    }
+    // One text per batch, a line per outcome (JSON never holds a raw tab or newline): far fewer
+    // arguments to encode than five per outcome.
+    this.#batch += `${item.id}\t${item.line}\t${kind}\t${counters}\t${json}\n`
     this.#batchIds.push(item.id)
-    if (this.#batchIds.length >= this.#commitBatch) await this.flush()
-    else this.#flushTimer ??= setTimeout(() => this.flush().catch(() => {}), 5)
+    if (this.#batchIds.length >= this.#commitBatch) {
+      this.#send()
+      // Batches are independent and idempotent: a few may be in flight at once.
+      if (this.#sending.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.#sending)
+      if (this.#fatal !== undefined) throw this.#fatal
+    } else this.#flushTimer ??= setTimeout(() => this.#send(), 5)
   }
 
-  /** Sends the commits still buffered. */
-  flush(): Promise<void> {
+  /** Sends the commits still buffered, and waits for every batch sent. */
+  async flush(): Promise<void> {
+    this.#send()
+    while (this.#sending.size > 0) await Promise.all(this.#sending)
+    if (this.#fatal !== undefined) throw this.#fatal
+  }
+
+  #send(): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer)
     this.#flushTimer = undefined
-    if (this.#batchIds.length === 0) return this.#flushing
-    const args = this.#batch
+    if (this.#batchIds.length === 0 || this.#fatal !== undefined) return
+    const batch = this.#batch
     const ids = this.#batchIds
-    this.#batch = []
+    this.#batch = ''
     this.#batchIds = []
     const keys = [this.#keys.in, this.#keys.out, this.#keys.done, this.#keys.meta]
-    const run = async (): Promise<void> => {
-      if (this.#fatal !== undefined) throw this.#fatal
-      try {
-        const [written, duplicates, fenced] = await this.#connection.run<number[]>(COMMIT, keys, [
-          WORKERS,
-          this.consumer,
-          FAULT === 'no-dedupe' ? '0' : '1',
-          ...args,
-        ])
-        this.stats.written += written ?? 0
-        this.stats.duplicates += duplicates ?? 0
-        this.stats.fenced += fenced ?? 0
-      } catch (error) {
-        this.#fail(error)
-        throw error
-      }
-      for (const id of ids) this.#owned.delete(id)
-      this.#wake()
-    }
-    this.#flushing = this.#flushing.then(run, run)
-    return this.#flushing
+    const dedupe = FAULT === 'no-dedupe' ? '0' : '1'
+    const sending: Promise<void> = this.#connection
+      .run<number[]>(COMMIT, keys, [WORKERS, this.consumer, dedupe, batch])
+      .then(
+        ([written, duplicates, fenced]) => {
+          this.stats.written += written ?? 0
+          this.stats.duplicates += duplicates ?? 0
+          this.stats.fenced += fenced ?? 0
+          for (const id of ids) this.#owned.delete(id)
+          this.#wake()
+        },
+        (error: unknown) => this.#fail(error),
+      )
+      .finally(() => this.#sending.delete(sending))
+    this.#sending.add(sending)
   }
 
   /**
@@ -650,7 +665,7 @@ export class RedisFrontier implements AsyncDisposable {
       if (this.#fatal === undefined) await this.flush()
     } finally {
       for (const item of this.#owned.values()) item.permit?.release()
-      await this.#flushing.catch(() => {})
+      await Promise.all(this.#sending)
       // Let permit releases just sent reach Redis before the connection goes.
       await new Promise((resolve) => setImmediate(resolve))
       await this.#connection.close()
