@@ -341,7 +341,8 @@ export class RedisFrontier implements AsyncDisposable {
       )
     }
 
-    const pull = async (): Promise<boolean> => {
+    /** 'got' lines, the worker is 'full' (wait for a commit), or there was nothing ('empty'). */
+    const pull = async (): Promise<'got' | 'full' | 'empty'> => {
       const now = Date.now()
       if (now >= uncollectedCheck) {
         uncollectedCheck = now + 1000
@@ -349,7 +350,8 @@ export class RedisFrontier implements AsyncDisposable {
           (await this.#connection.call<number>(['XLEN', this.#keys.out])) >= this.#maxUncollected
       }
       const room = maxOwned - this.#owned.size
-      if (backlogged || room <= 0) return false
+      if (room <= 0) return 'full'
+      if (backlogged) return 'empty'
       if (this.#connection.failures !== seenFailures) {
         // A read may have run, and reached the AOF, with its reply lost: re-read our own list.
         seenFailures = this.#connection.failures
@@ -373,7 +375,7 @@ export class RedisFrontier implements AsyncDisposable {
           entries = await this.#read(WORKERS, this.#keys.in, room, '>', FAULT === 'ack-on-read')
         }
       } catch (error) {
-        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) return false
+        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) return 'empty'
         throw error
       }
       for (const entry of entries) take(entry, 1)
@@ -393,13 +395,13 @@ export class RedisFrontier implements AsyncDisposable {
           this.stats.claimed++
           take({ id, fields: pairs(fields), deleted: false }, deliveries)
         }
-        if (claimed.length > 0) return true
+        if (claimed.length > 0) return 'got'
       }
       if (now - lastJanitor >= 60_000) {
         lastJanitor = now
         await this.#forgetDeadConsumers()
       }
-      return entries.length > 0
+      return entries.length > 0 ? 'got' : 'empty'
     }
 
     const renew = async (): Promise<void> => {
@@ -469,12 +471,20 @@ export class RedisFrontier implements AsyncDisposable {
           }
           if (complete) return finish()
           if (now >= idleUntil) {
+            let pulled: 'got' | 'full' | 'empty'
             try {
-              if (await pull()) continue
+              pulled = await pull()
             } catch (error) {
               this.#fail(error)
               continue
             }
+            if (pulled === 'got') continue
+            if (pulled === 'full') {
+              // A commit (or a granted permit) wakes us as soon as there is room.
+              await this.#nap(100)
+              continue
+            }
+            // Nothing to lease: poll again soon, with jitter, so workers do not move in step.
             idleUntil = Date.now() + 50 + Math.random() * 100
           }
           await this.#nap(Math.max(5, idleUntil - Date.now()))
