@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { RedisFrontier } from 'asyncwith/frontier'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { finished, parseRecords, runCli, spawnCli } from '../_helpers/cli.js'
 import { startTestServer, type TestServer } from '../_helpers/http-server.js'
@@ -85,6 +86,19 @@ describe('asyncwith fetch --queue, worker, status', () => {
     const again = await runCli(['fetch', http.url('/status/200'), '--queue', redis.url('cli1')])
     expect(again.code).toBe(2)
     expect(again.stderr).toContain("job 'cli1' already exists on this Redis: add --resume")
+  })
+
+  it('status exits 1 while a job is not done, and shows its workers', async () => {
+    await using frontier = await RedisFrontier.open(redis.url('pending'), { consumer: 'w-test' })
+    await frontier.defineJob({ perHost: null })
+    await frontier.enqueue([http.url('/status/200?p1'), http.url('/status/200?p2')])
+    const source = frontier.source({ maxOwned: 1 })
+    await source.next() // one line leased by w-test, never committed
+    const status = await runCli(['status', redis.url('pending')])
+    expect(status.code).toBe(1)
+    expect(status.stdout).toContain('0/2 not done')
+    expect(status.stdout).toMatch(/w-test {2}pending 1/)
+    await source.return?.()
   })
 
   it('a worker whose Redis is gone exits 75 after --redis-patience', async () => {
