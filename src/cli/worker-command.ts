@@ -68,9 +68,8 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
   }
   const concurrency = wholeNumber('--concurrency', values.concurrency, 64)
   const maxOwned = wholeNumber('--max-owned', values['max-owned'], 4 * concurrency)
-  const lease = values.lease === undefined ? 30_000 : parseDuration(values.lease)
-  const patience =
-    values['redis-patience'] === undefined ? 300_000 : parseDuration(values['redis-patience'])
+  const lease = duration('--lease', values.lease, 30_000)
+  const patience = duration('--redis-patience', values['redis-patience'], 300_000)
   const say = (text: string): void => {
     if (!values.quiet) io.stderr.write(`asyncwith worker: ${text}\n`)
   }
@@ -156,6 +155,15 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     throw error
   } finally {
     await frontier.close().catch(() => {})
+  }
+}
+
+function duration(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  try {
+    return parseDuration(text)
+  } catch {
+    throw new UsageError(`${name} must be a positive time such as 500ms, 30s or 2m, got '${text}'`)
   }
 }
 

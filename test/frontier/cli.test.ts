@@ -101,6 +101,19 @@ describe('asyncwith fetch --queue, worker, status', () => {
     await source.return?.()
   })
 
+  it('worker usage errors name the option and exit 2', async () => {
+    const lease = await runCli(['worker', redis.url('u'), '--lease', 'soon'])
+    expect(lease.code).toBe(2)
+    expect(lease.stderr).toContain(
+      "--lease must be a positive time such as 500ms, 30s or 2m, got 'soon'",
+    )
+    const url = await runCli(['worker', 'redis://127.0.0.1:6379'])
+    expect(url.code).toBe(2)
+    expect(url.stderr).toContain("Expected the job URL's path to be a job name")
+    const none = await runCli(['worker'])
+    expect(none.code).toBe(2)
+  })
+
   it('a worker whose Redis is gone exits 75 after --redis-patience', async () => {
     const gone = await runCli([
       'worker',
