@@ -34,6 +34,7 @@ const CONNECTION_CODES: Record<string, ConnectionFailure> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'truncated',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'other',
   UND_ERR_INFO: 'protocol',
+  UND_ERR_HEADERS_OVERFLOW: 'headers-too-large',
   EHOSTUNREACH: 'other',
   ENETUNREACH: 'other',
   ETIMEDOUT: 'other',
@@ -81,8 +82,26 @@ function failureOf(error: unknown): ConnectionFailure | undefined {
 }
 
 /**
+ * `error`, met before any response header, says the server closed a connection it had kept
+ * alive: the request may be replayed once. undici reports such a close as `UND_ERR_SOCKET`
+ * "other side closed" with the socket's counters (bytes read before: it served earlier
+ * requests), or as a reset or broken pipe, which carry no counters.
+ */
+export function isStaleConnection(error: unknown): boolean {
+  const code = codeOf(error)
+  if (code === 'ECONNRESET' || code === 'EPIPE') return true
+  if (code !== 'UND_ERR_SOCKET') return false
+  const cause = (error as { cause?: unknown }).cause
+  const causeCode = codeOf(cause)
+  if (causeCode === 'ECONNRESET' || causeCode === 'EPIPE') return true
+  const socket = (error as { socket?: { bytesRead?: unknown } }).socket
+  return typeof socket?.bytesRead === 'number' && socket.bytesRead > 0
+}
+
+/**
  * The typed error for `error`, met in `phase` of a request for `method url`. Errors already
- * typed by asyncwith, and errors this layer does not recognise, are returned unchanged.
+ * typed by asyncwith are returned unchanged; everything else becomes one: an error this layer
+ * does not recognise is a {@link ConnectionError} of kind `'other'` with it as `cause`.
  */
 export function classifyError(
   error: unknown,
@@ -103,8 +122,7 @@ export function classifyError(
       cause: error,
     })
   }
-  const kind = failureOf(error)
-  if (kind === undefined) return error
+  const kind = failureOf(error) ?? 'other'
   return new ConnectionError({
     method,
     url,

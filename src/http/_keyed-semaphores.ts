@@ -36,7 +36,7 @@ export class KeyedSemaphores {
   }
 
   /** A permit for `key`; a no-op permit when the limit is `Infinity`. */
-  async acquire(key: string, signal: AbortSignal): Promise<Permit> {
+  async acquire(key: string, signal?: AbortSignal): Promise<Permit> {
     if (this.#permits === Number.POSITIVE_INFINITY) return NO_PERMIT
     let semaphore = this.#semaphores.get(key)
     if (semaphore === undefined) {

@@ -3,9 +3,8 @@ import type { DecompressSettings } from './_response-init.js'
 import { IDEMPOTENT_METHODS, RETRY_STATUSES, type RetrySettings } from './_retry.js'
 
 /**
- * Per-phase time limits, in ms; `false` disables one. `headers` and `body` limits below 5 s
- * run on precise timers of the client's own; longer ones use undici's, which tick about once
- * a second and so may fire up to a second late.
+ * Per-phase time limits, in ms; `false` disables one. Every limit runs on the client's own
+ * timer, whatever its size.
  */
 export interface TimeoutOptions {
   /**
@@ -14,7 +13,8 @@ export interface TimeoutOptions {
    */
   readonly connect?: number | false
   /**
-   * From sending the request to receiving the response headers.
+   * From sending the request to receiving the response headers (a `1xx` interim response
+   * does not restart it).
    * @defaultValue 30000
    */
   readonly headers?: number | false
@@ -113,6 +113,7 @@ export const DEFAULTS = {
   retry: { limit: 2, baseDelay: 300, maxDelay: 30_000 },
   redirect: { follow: true, limit: 10, allowDowngrade: false },
   maxBodySize: 64 * MiB,
+  maxHeaderSize: 64 * 1024,
   decompress: { enabled: true, maxRatio: 1000, ratioFloor: MiB },
 } as const
 
@@ -318,5 +319,48 @@ export function resolveKeepAlive(value: unknown): number | false {
   const message = `Expected \`keepAlive\` to be a positive number of ms or false, got ${describe(value)}`
   if (typeof value !== 'number') throw new TypeError(message)
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(message)
+  return value
+}
+
+/** TLS settings resolved for undici's connector. */
+export type ResolvedTls = { ca?: Array<string | Uint8Array>; rejectUnauthorized?: boolean }
+
+export function resolveTls(
+  tls:
+    | {
+        readonly ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>
+        readonly rejectUnauthorized?: boolean
+      }
+    | undefined,
+): ResolvedTls {
+  if (tls === undefined) return {}
+  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
+    throw new TypeError('Expected `tls` to be an object')
+  }
+  const resolved: ResolvedTls = {}
+  if (tls.ca !== undefined) {
+    const list = Array.isArray(tls.ca) ? tls.ca : [tls.ca]
+    for (const entry of list) {
+      if (typeof entry !== 'string' && !(entry instanceof Uint8Array)) {
+        throw new TypeError('Expected `tls.ca` to be PEM text or bytes, or an array of them')
+      }
+    }
+    resolved.ca = [...list] as Array<string | Uint8Array>
+  }
+  if (tls.rejectUnauthorized !== undefined) {
+    if (typeof tls.rejectUnauthorized !== 'boolean') {
+      throw new TypeError('Expected `tls.rejectUnauthorized` to be a boolean')
+    }
+    resolved.rejectUnauthorized = tls.rejectUnauthorized
+  }
+  return resolved
+}
+
+/** `maxHeaderSize`: bytes of a response header section; at least 1 KiB. */
+export function resolveMaxHeaderSize(value: unknown): number {
+  if (value === undefined) return DEFAULTS.maxHeaderSize
+  const message = `Expected \`maxHeaderSize\` to be an integer of 1024 or more (bytes), got ${describe(value)}`
+  if (typeof value !== 'number') throw new TypeError(message)
+  if (!Number.isInteger(value) || value < 1024) throw new RangeError(message)
   return value
 }

@@ -1,5 +1,7 @@
 // How a redirect turns one request into the next (RFC 9110, section 15.4, and what browsers
 // and curl do where it leaves room).
+import { Buffer } from 'node:buffer'
+import { TextDecoder } from 'node:util'
 import { InvalidUrlError, RedirectDowngradeError } from './errors.js'
 
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
@@ -16,6 +18,30 @@ export interface HopRequest {
   /** Lower-case names. */
   readonly headers: Record<string, string>
   readonly body: string | Uint8Array | undefined
+}
+
+// Fatal, so that bytes which are not UTF-8 are left alone; a BOM is a character like any other.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * The `Location` a server meant, from the header value undici hands over. undici reads
+ * header bytes as Latin-1 (one character per byte), so `Location: /café` sent as UTF-8
+ * arrives as `/cafÃ©`. When every character is a byte and the bytes are valid UTF-8, this
+ * returns their UTF-8 reading, which `new URL` then percent-encodes as `/caf%C3%A9`, the URL
+ * curl, Go and browsers request. Anything else, such as a Latin-1 `é` alone, is returned
+ * unchanged.
+ *
+ * @example
+ * new URL(locationFromHeader('/caf\u00c3\u00a9'), 'http://a.test/').pathname // '/caf%C3%A9'
+ */
+export function locationFromHeader(raw: string): string {
+  // Plain ASCII, nearly every Location, reads the same either way.
+  if (!/[\x80-\uffff]/.test(raw) || /[\u0100-\uffff]/.test(raw)) return raw
+  try {
+    return utf8.decode(Buffer.from(raw, 'latin1'))
+  } catch {
+    return raw
+  }
 }
 
 /**

@@ -27,8 +27,9 @@ export const IDEMPOTENT_METHODS: readonly string[] = [
 export const RETRY_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
 
 /**
- * Reads `Retry-After` (RFC 9110, section 10.2.3): delay-seconds or an HTTP date. Gives
- * milliseconds to wait (0 for a date in the past), or `undefined` when absent or unreadable.
+ * Reads `Retry-After` (RFC 9110, section 10.2.3): delay-seconds or an HTTP date in any of
+ * its three forms (see {@link parseHttpDate}). Gives milliseconds to wait (0 for a date in the
+ * past), or `undefined` when absent or unreadable, so that a bad value is ignored.
  */
 export function parseRetryAfter(
   value: string | string[] | undefined,
@@ -37,11 +38,80 @@ export function parseRetryAfter(
   const text = (Array.isArray(value) ? value[0] : value)?.trim()
   if (text === undefined || text === '') return undefined
   if (/^\d+$/.test(text)) return Number(text) * 1000
-  // HTTP dates name a weekday or month; this keeps Date.parse from reading '-1' as a year.
-  if (!/[A-Za-z]{3}/.test(text)) return undefined
-  const date = Date.parse(text)
-  if (Number.isNaN(date)) return undefined
+  const date = parseHttpDate(text, now)
+  if (date === undefined) return undefined
   return Math.max(0, date - now)
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)'
+const MONTH = `(${MONTHS.join('|')})`
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
+// The three grammars of RFC 9110, section 5.6.7, exactly: HTTP-date is case-sensitive.
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`)
+const RFC850_DATE = new RegExp(`^${LONG_DAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`)
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} (\\d{2}| \\d) ${TIME} (\\d{4})$`)
+
+/**
+ * Reads an HTTP-date (RFC 9110, section 5.6.7) as epoch milliseconds, or `undefined` when it
+ * is none. All three forms are accepted, and all are GMT whatever the process's `TZ` is:
+ * - IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`;
+ * - obsolete RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT`, whose two-digit year is the one that
+ *   is not more than 50 years after `now`;
+ * - asctime `Sun Nov  6 08:49:37 1994`, which names no zone (so `Date.parse` would read it
+ *   as local time).
+ *
+ * The weekday must be well-formed but is not checked against the date, as in Go's
+ * `http.ParseTime`. A day that the month does not have, such as 31 Apr, is refused.
+ */
+export function parseHttpDate(text: string, now: number = Date.now()): number | undefined {
+  let match = IMF_FIXDATE.exec(text)
+  if (match !== null) {
+    const [, day, month, year, hour, minute, second] = match as unknown as string[]
+    return _utc(Number(year), month!, Number(day), hour!, minute!, second!)
+  }
+  match = ASCTIME_DATE.exec(text)
+  if (match !== null) {
+    const [, month, day, hour, minute, second, year] = match as unknown as string[]
+    return _utc(Number(year), month!, Number(day), hour!, minute!, second!)
+  }
+  match = RFC850_DATE.exec(text)
+  if (match !== null) {
+    const [, day, month, yy, hour, minute, second] = match as unknown as string[]
+    // "More than 50 years in the future" means the latest past year with those digits: of
+    // the years ending in `yy`, take the latest not more than 50 years after `now`.
+    const limit = new Date(now)
+    limit.setUTCFullYear(limit.getUTCFullYear() + 50)
+    let year = Math.floor(limit.getUTCFullYear() / 100) * 100 + Number(yy)
+    for (;;) {
+      const date = _utc(year, month!, Number(day), hour!, minute!, second!)
+      if (date === undefined || date <= limit.getTime()) return date
+      year -= 100
+    }
+  }
+  return undefined
+}
+
+function _utc(
+  year: number,
+  monthName: string,
+  day: number,
+  hour: string,
+  minute: string,
+  second: string,
+): number | undefined {
+  const month = MONTHS.indexOf(monthName)
+  const h = Number(hour)
+  const m = Number(minute)
+  const s = Number(second)
+  // Second 60 is a leap second (RFC 9110 allows it); epoch time has none, so it rolls over.
+  if (h > 23 || m > 59 || s > 60) return undefined
+  const date = new Date(0)
+  // setUTCFullYear, unlike Date.UTC, keeps years below 100 as they are.
+  date.setUTCFullYear(year, month, day)
+  if (date.getUTCMonth() !== month || date.getUTCDate() !== day) return undefined
+  return date.getTime() + ((h * 60 + m) * 60 + s) * 1000
 }
 
 /**

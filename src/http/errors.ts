@@ -487,7 +487,9 @@ export function isDecompressionError(value: unknown): value is DecompressionErro
  * What happened to a connection: `'refused'` (nothing listens), `'dns'` (the host name does
  * not resolve), `'reset'` (a TCP reset), `'closed'` (the server closed the connection before
  * the response was complete), `'truncated'` (the body ended before its `Content-Length`),
- * `'tls'` (handshake or certificate failure), `'protocol'` (not valid HTTP), `'other'`.
+ * `'tls'` (handshake or certificate failure), `'protocol'` (not valid HTTP),
+ * `'headers-too-large'` (a header section over the client's `maxHeaderSize`), `'other'`
+ * (anything else undici reports: its error is the `cause`).
  */
 export type ConnectionFailure =
   | 'refused'
@@ -497,6 +499,7 @@ export type ConnectionFailure =
   | 'truncated'
   | 'tls'
   | 'protocol'
+  | 'headers-too-large'
   | 'other'
 
 /** Options of {@link ConnectionError}. */
@@ -517,6 +520,7 @@ const connectionKinds: Record<ConnectionFailure, string> = {
   truncated: 'Response body cut short',
   tls: 'TLS failure',
   protocol: 'Invalid HTTP response',
+  'headers-too-large': 'Response headers larger than maxHeaderSize',
   other: 'Connection failed',
 }
 
@@ -587,6 +591,61 @@ export class ConnectionError extends AsyncWithError {
  */
 export function isConnectionError(value: unknown): value is ConnectionError {
   return _hasCode(value, 'ASYNCWITH_CONNECTION')
+}
+
+/** Options of {@link InvalidRequestError}. */
+export interface InvalidRequestErrorOptions extends HttpRequestInfo {
+  /** What is wrong, naming the bad method or header and its value. */
+  readonly problem: string
+}
+
+/**
+ * Thrown, before anything is sent, for a method or header the caller gave that cannot be
+ * sent: a method that is not a token (or CONNECT, TRACE, TRACK), a header name that is not a
+ * token, a value with a line break or a control character, a header the client manages.
+ *
+ * Match on `code` (`'ASYNCWITH_INVALID_REQUEST'`) or with {@link isInvalidRequestError}.
+ *
+ * @example
+ * import { InvalidRequestError } from 'asyncwith/http'
+ *
+ * const error = new InvalidRequestError({
+ *   method: 'GET',
+ *   url: 'http://127.0.0.1/',
+ *   problem: 'header `x-a` value contains a line break (CR or LF)',
+ * })
+ * console.log(error.message)
+ * // 'Cannot send GET http://127.0.0.1/: header `x-a` value contains a line break (CR or LF)'
+ */
+export class InvalidRequestError extends AsyncWithError {
+  override readonly name = 'InvalidRequestError'
+  override readonly code = 'ASYNCWITH_INVALID_REQUEST'
+  readonly method: string
+  readonly url: string
+  /** What is wrong. */
+  readonly problem: string
+
+  /** @param options - The request and its `problem`. */
+  constructor(options: InvalidRequestErrorOptions) {
+    super(`Cannot send ${options.method} ${options.url}: ${options.problem}`)
+    this.method = options.method
+    this.url = options.url
+    this.problem = options.problem
+  }
+}
+
+/**
+ * Tells whether `value` is an {@link InvalidRequestError}, by its `code`.
+ *
+ * @param value - Anything caught.
+ * @returns `true` when `value` is an `Error` whose `code` is `'ASYNCWITH_INVALID_REQUEST'`.
+ * @example
+ * import { isInvalidRequestError } from 'asyncwith/http'
+ *
+ * isInvalidRequestError(new TypeError('Invalid header')) // false
+ */
+export function isInvalidRequestError(value: unknown): value is InvalidRequestError {
+  return _hasCode(value, 'ASYNCWITH_INVALID_REQUEST')
 }
 
 /** Options of {@link InvalidUrlError}. */

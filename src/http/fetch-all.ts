@@ -5,9 +5,11 @@ import {
   mapConcurrent,
   pipe,
 } from '../iter/index.js'
+import type { BodyReader, Call } from './_call.js'
+import type { Engine, Prepared, Template } from './_engine.js'
 import type { HttpHeaders } from './errors.js'
-import type { CallState, HttpClient, Prepared, RequestOptions } from './http-client.js'
 import type { HttpResponse } from './http-response.js'
+import type { RequestOptions } from './request-options.js'
 
 /** What an ok outcome carries as `value`: how each body is read. */
 export type FetchRead<T> =
@@ -17,7 +19,7 @@ export type FetchRead<T> =
   | 'none'
   | ((response: HttpResponse) => Promise<T>)
 
-/** Options for {@link HttpClient.fetchAll}: these, plus every request option. */
+/** Options for `HttpClient.fetchAll()`: these, plus every request option. */
 export interface FetchAllOptions<T = string> extends RequestOptions {
   /**
    * Requests in flight at once.
@@ -47,7 +49,12 @@ export interface FetchAllOptions<T = string> extends RequestOptions {
 export interface FetchTimings {
   /** When the call started (`Date.now()` time). */
   readonly start: number
-  /** From `start` to the final response's headers; `undefined` if none arrived. */
+  /**
+   * From `start` until the final attempt was sent: waiting for permits and the rate limit,
+   * backoff, and the earlier attempts and redirect hops.
+   */
+  readonly wait: number
+  /** From sending the final attempt to its response headers; `undefined` if none arrived. */
   readonly ttfb: number | undefined
   /** From `start` to the outcome. */
   readonly total: number
@@ -93,6 +100,13 @@ export interface FetchFailure {
   readonly error: Error & { readonly code?: string }
   /** Tries made (0 when the input was not a URL). */
   readonly attempts: number
+  /**
+   * The final response's status, when its headers had arrived before the failure (a body
+   * too large, cut short or not decodable, a `read` function that threw).
+   */
+  readonly status?: number
+  /** The final response's headers, with `status`. */
+  readonly headers?: HttpHeaders
   readonly timings: FetchTimings
 }
 
@@ -100,13 +114,13 @@ export interface FetchFailure {
 export type FetchOutcome<T = string> = FetchSuccess<T> | FetchFailure
 
 /**
- * Fetches every input with `client` and yields one outcome per input: see
- * {@link HttpClient.fetchAll}.
+ * Fetches every input with the client's `engine` and yields one outcome per input: see
+ * `HttpClient.fetchAll()`.
  *
  * @internal
  */
 export function fetchAll<T = string>(
-  client: HttpClient,
+  engine: Engine,
   inputs: AnyIterable<unknown>,
   options: FetchAllOptions<T> = {},
 ): AsyncPipeline<FetchOutcome<T>> {
@@ -130,17 +144,23 @@ export function fetchAll<T = string>(
   // One controller for the whole run, not one per input: it aborts every call in flight when
   // the consumer stops or `options.signal` aborts.
   const run = new AbortController()
+  // Resolve the shared options once (this also validates them); each input adds its URL.
+  const template = engine.resolve(method, { ...options, signal: run.signal })
+  if (template.problem !== undefined) {
+    // The same for every input: a bad option of the batch, not a failure of one URL.
+    throw new TypeError(
+      `Expected \`options\` to give a request that can be sent: ${template.problem}`,
+    )
+  }
   const outer = options.signal
   const onOuterAbort = () => run.abort(outer?.reason)
   if (outer?.aborted) run.abort(outer.reason)
   else outer?.addEventListener('abort', onOuterAbort, { once: true })
-  // Resolve the shared options once (this also validates them), with a URL that always parses.
-  const template = client.prepare(method, 'http://127.0.0.1/', { ...options, signal: run.signal })
   const outcomes = pipe(
     inputs,
     mapConcurrent(
       (input: unknown, context): Promise<FetchOutcome<T>> =>
-        fetchOne(client, template, input, context.index, run.signal, reader, plainText),
+        fetchOne(engine, template, input, context.index, run.signal, reader, plainText),
       { concurrency, ordered, signal: outer },
     ),
   )
@@ -205,29 +225,30 @@ class StoppablePipeline<T> implements AsyncIterableIterator<T>, AsyncDisposable 
 }
 
 async function fetchOne<T>(
-  client: HttpClient,
-  template: Prepared,
+  engine: Engine,
+  template: Template,
   input: unknown,
   index: number,
   runSignal: AbortSignal,
-  reader: (response: HttpResponse) => Promise<unknown>,
+  reader: BodyReader,
   plainText: boolean,
 ): Promise<FetchOutcome<T>> {
   const start = Date.now()
-  const state: CallState = { attempts: 0, url: undefined as unknown as string, headersAt: 0 }
   let prepared: Prepared | undefined
+  let call: Call | undefined
   try {
-    prepared = client.prepareFrom(template, input)
-    const response = await client.call(prepared, reader, state)
+    prepared = engine.prepare(template, input)
+    const started = engine.start(prepared, reader)
+    call = started.call
+    const response = await started.done
     let value: T
     let size: number
     if (plainText) {
-      value = state.result as T
+      value = call.result as T
       size = response.bytesRead
     } else {
-      ;({ value, size } = state.result as { value: T; size: number })
+      ;({ value, size } = call.result as { value: T; size: number })
     }
-    const end = Date.now()
     return {
       ok: true,
       input,
@@ -238,30 +259,34 @@ async function fetchOne<T>(
       redirects: response.redirects,
       attempts: response.attempts,
       size,
-      timings: {
-        start,
-        ttfb: state.headersAt === 0 ? undefined : state.headersAt - start,
-        total: end - start,
-      },
+      timings: timingsOf(call, start),
       value,
     }
   } catch (error) {
     if (runSignal.aborted && error === runSignal.reason) throw error
-    const end = Date.now()
-    return {
+    const failure: FetchFailure = {
       ok: false,
       input,
       index,
       // A call can fail before its first try (a closed client): name the input's URL then.
-      url: state.url ?? prepared?.url.href,
+      url: call?.url ?? prepared?.url.href,
       error: toError(error),
-      attempts: state.attempts,
-      timings: {
-        start,
-        ttfb: state.headersAt === 0 ? undefined : state.headersAt - start,
-        total: end - start,
-      },
+      attempts: call?.attempts ?? 0,
+      timings: timingsOf(call, start),
     }
+    if (call?.status === undefined) return failure
+    return { ...failure, status: call.status, headers: call.headers }
+  }
+}
+
+function timingsOf(call: Call | undefined, start: number): FetchTimings {
+  const sentAt = call === undefined || call.sentAt === 0 ? undefined : call.sentAt
+  const headersAt = call === undefined || call.headersAt === 0 ? undefined : call.headersAt
+  return {
+    start,
+    wait: (sentAt ?? Date.now()) - start,
+    ttfb: sentAt === undefined || headersAt === undefined ? undefined : headersAt - sentAt,
+    total: Date.now() - start,
   }
 }
 

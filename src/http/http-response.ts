@@ -3,6 +3,8 @@ import { STATUS_CODES } from 'node:http'
 import type { Transform, Writable } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import * as zlib from 'node:zlib'
+import { discardBody } from './_body.js'
+import { decoderFor } from './_charset.js'
 import type { ResponseInit } from './_response-init.js'
 import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError } from './errors.js'
 
@@ -14,10 +16,6 @@ import { BodySizeError, DecompressionError, type HttpHeaders, HttpTimeoutError }
 // is stopped after at most one step past the limit. (`maxOutputLength` only bounds zlib's
 // one-shot functions; the streams never build one large buffer.)
 
-/** Bodies up to this size (whole body, as undici counts) are drained to keep the socket. */
-const _DUMP_LIMIT = 128 * 1024
-/** Longest wait for such a drain before the socket is destroyed instead. */
-const _DUMP_TIMEOUT = 500
 /** Most content codings decoded for one response (aiohttp and curl allow a few). */
 const _MAX_CODINGS = 2
 
@@ -263,7 +261,7 @@ export class HttpResponse implements AsyncDisposable {
    * const html = await response.text()
    */
   async text(): Promise<string> {
-    const decoder = _sharedDecoder(_charset(_headerValue(this.headers['content-type'])))
+    const decoder = decoderFor(_charset(_headerValue(this.headers['content-type'])))
     const bytes = this.#canCollectRaw() ? await this.#collectRaw('pooled') : await this.bytes()
     return decoder.decode(bytes)
   }
@@ -696,29 +694,11 @@ export class HttpResponse implements AsyncDisposable {
   async #discard(): Promise<void> {
     const { body, signal } = this.#init
     if (body.destroyed) return
-    const length = this.#declaredLength()
-    if (
-      this.#rawBusy ||
-      this.#decoding ||
-      signal.aborted ||
-      (length !== undefined && length > _DUMP_LIMIT)
-    ) {
+    if (this.#rawBusy || this.#decoding) {
       body.destroy()
       return
     }
-    const controller = new AbortController()
-    const abort = (): void => controller.abort()
-    const timer = setTimeout(abort, _DUMP_TIMEOUT)
-    signal.addEventListener('abort', abort, { once: true })
-    try {
-      // Resolves at the end of the body; destroys it past the limit or when aborted.
-      await body.dump({ limit: _DUMP_LIMIT, signal: controller.signal })
-    } catch {
-      // Only our abort rejects: the body was destroyed, which is what we wanted.
-    } finally {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', abort)
-    }
+    await discardBody(body, this.#declaredLength(), signal)
   }
 
   /** `Content-Length`, unless the response has no body whatever it says (HEAD, 204, 304). */
@@ -957,29 +937,6 @@ async function* _lines(
 
 function _stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line
-}
-
-/**
- * One-shot decoders (no `stream` option, so no state between calls) by `charset` label,
- * shared by every response: building a TextDecoder per body is measurable in a batch. Labels
- * come from servers, so the cache is kept small.
- */
-const _decoders = new Map<string, TextDecoder>()
-
-function _sharedDecoder(label: string | undefined): TextDecoder {
-  const key = label?.toLowerCase() ?? 'utf-8'
-  let decoder = _decoders.get(key)
-  if (decoder === undefined) {
-    try {
-      decoder = new TextDecoder(key)
-    } catch {
-      // An unknown label: fall back to UTF-8, as browsers do.
-      decoder = _decoders.get('utf-8') ?? new TextDecoder()
-    }
-    if (_decoders.size >= 32) _decoders.clear()
-    _decoders.set(key, decoder)
-  }
-  return decoder
 }
 
 const _EMPTY = new Uint8Array(0)

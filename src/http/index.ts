@@ -26,6 +26,8 @@ export {
   HttpTimeoutError,
   type HttpTimeoutErrorOptions,
   type HttpTimeoutPhase,
+  InvalidRequestError,
+  type InvalidRequestErrorOptions,
   InvalidUrlError,
   type InvalidUrlErrorOptions,
   isBodySizeError,
@@ -34,6 +36,7 @@ export {
   isDecompressionError,
   isHttpStatusError,
   isHttpTimeoutError,
+  isInvalidRequestError,
   isInvalidUrlError,
   isRedirectDowngradeError,
   isRedirectLimitError,
@@ -51,12 +54,18 @@ export type {
   FetchTimings,
 } from './fetch-all.js'
 export {
-  HttpClient,
-  type HttpClientOptions,
-  type HttpClientStatistics,
-  type RequestBody,
-  type RequestOptions,
-  type TlsOptions,
-} from './http-client.js'
+  type HostGate,
+  type HostPermit,
+  type LocalHostGateOptions,
+  localHostGate,
+} from './host-gate.js'
+export { HttpClient } from './http-client.js'
 export { HttpResponse } from './http-response.js'
 export { RequestContext } from './request-context.js'
+export type {
+  HttpClientOptions,
+  HttpClientStatistics,
+  RequestBody,
+  RequestOptions,
+  TlsOptions,
+} from './request-options.js'

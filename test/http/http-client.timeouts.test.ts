@@ -219,7 +219,7 @@ describe('HttpClient signal', () => {
     expect(abortListeners(signal)).toBe(0)
     await rejectionOf(client.get(server.url('/no-headers'), { signal, timeout: { headers: 50 } }))
     expect(abortListeners(signal)).toBe(0)
-    const response = await client.get(server.url('/bytes/100'), { signal })
+    const response = await client.get(server.url('/stall-body'), { signal })
     expect(abortListeners(signal)).toBe(1)
     await response.release()
     expect(abortListeners(signal)).toBe(0)

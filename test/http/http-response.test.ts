@@ -3,11 +3,14 @@ import { setTimeout as delay } from 'node:timers/promises'
 import * as zlib from 'node:zlib'
 import { Agent, type Dispatcher } from 'undici'
 import { afterAll, afterEach, beforeEach, describe, expect, it, type Mock, vi } from 'vitest'
+import type { BodyStream } from '../../src/http/_body.js'
 import type { DecompressSettings } from '../../src/http/_response-init.js'
+import { Exchange, type ExchangeOwner } from '../../src/http/_transport.js'
 import {
   BodySizeError,
   ConnectionError,
   DecompressionError,
+  type HttpHeaders,
   type HttpPhase,
 } from '../../src/http/errors.js'
 import { HttpResponse } from '../../src/http/http-response.js'
@@ -43,7 +46,7 @@ interface OpenOptions {
 
 interface Opened {
   readonly response: HttpResponse
-  readonly body: Dispatcher.ResponseData['body']
+  readonly body: BodyStream
   readonly onDone: Mock<() => void>
   readonly classify: Mock<Classify>
 }
@@ -96,7 +99,7 @@ async function closeWithin(target: Agent, ms: number): Promise<void> {
 
 async function open(path: string, options: OpenOptions = {}): Promise<Opened> {
   const method = options.method ?? 'GET'
-  const res = await (options.agent ?? agent).request({ origin: server.origin, path, method })
+  const res = await exchange(options.agent ?? agent, path, method)
   const onDone = vi.fn<() => void>()
   const classify = vi.fn<Classify>(options.classify ?? ((error) => error))
   const response = new HttpResponse({
@@ -114,6 +117,31 @@ async function open(path: string, options: OpenOptions = {}): Promise<Opened> {
     onDone,
   })
   return { response, body: res.body, onDone, classify }
+}
+
+/** One exchange through `target` with the client's own handler, as the client makes them. */
+function exchange(target: Agent, path: string, method: string) {
+  return new Promise<{ statusCode: number; headers: HttpHeaders; body: BodyStream }>(
+    (resolve, reject) => {
+      const owner: ExchangeOwner = {
+        onHeaders: (done) => {
+          resolve({
+            statusCode: done.status,
+            headers: done.headers ?? {},
+            body: done.body as BodyStream,
+          })
+        },
+        onFailed: (_done, error) => reject(error),
+        onSettled: () => {},
+      }
+      const hop = { method, url: new URL(server.url(path)), headers: {}, body: undefined }
+      const handler = new Exchange(owner, hop, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)
+      target.dispatch(
+        { origin: server.origin, path, method: method as 'GET' },
+        handler as unknown as Dispatcher.DispatchHandler,
+      )
+    },
+  )
 }
 
 /** Registers `path` to answer 200 with `headers` and `body`, with a `Content-Length`. */

@@ -1,6 +1,12 @@
+import { HttpClient } from 'asyncwith/http'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type HopRequest, nextHop } from '../../src/http/_redirect.js'
+import { type HopRequest, locationFromHeader, nextHop } from '../../src/http/_redirect.js'
 import { isInvalidUrlError, isRedirectDowngradeError } from '../../src/http/errors.js'
+import { startTestServer } from '../_helpers/http-server.js'
+
+/** A header value as undici hands it over: each byte of the UTF-8 encoding as one character. */
+const asLatin1 = (text: string) => Buffer.from(text, 'utf8').toString('latin1')
 
 function request(method: string, url: string, body?: string): HopRequest {
   return {
@@ -92,6 +98,89 @@ describe('nextHop()', () => {
       }
       expect(isInvalidUrlError(caught), location).toBe(true)
       expect((caught as { redirectedFrom?: string }).redirectedFrom).toBe('http://a.test/')
+    }
+  })
+})
+
+describe('locationFromHeader()', () => {
+  it('reads raw UTF-8 bytes as the characters they spell', () => {
+    expect(locationFromHeader('/caf\u00c3\u00a9')).toBe('/café')
+    expect(locationFromHeader(asLatin1('/日本/😀?q=ü#é'))).toBe('/日本/😀?q=ü#é')
+  })
+
+  it('leads to the percent-encoded UTF-8 URL that curl, Go and browsers request', () => {
+    const url = new URL(locationFromHeader(asLatin1('/café?q=é')), 'http://a.test/')
+    expect(url.href).toBe('http://a.test/caf%C3%A9?q=%C3%A9')
+    const hop = nextHop(
+      request('GET', 'http://a.test/'),
+      302,
+      locationFromHeader(asLatin1('/café')),
+      false,
+    )
+    expect(hop.url.pathname).toBe('/caf%C3%A9')
+  })
+
+  it('returns ASCII unchanged', () => {
+    expect(locationFromHeader('/a%20b?x=1')).toBe('/a%20b?x=1')
+    expect(locationFromHeader('')).toBe('')
+  })
+
+  it('returns bytes that are not UTF-8 unchanged', () => {
+    // A lone Latin-1 é (0xE9), and UTF-8 cut short.
+    expect(locationFromHeader('/caf\u00e9')).toBe('/caf\u00e9')
+    expect(locationFromHeader('/caf\u00c3')).toBe('/caf\u00c3')
+    // An overlong encoding of '/' (C0 AF) must not turn into a path separator.
+    expect(locationFromHeader('/a\u00c0\u00afb')).toBe('/a\u00c0\u00afb')
+  })
+
+  it('returns a value holding characters beyond one byte unchanged', () => {
+    expect(locationFromHeader('/caf\u00c3\u00a9/\u20ac')).toBe('/caf\u00c3\u00a9/\u20ac')
+  })
+
+  it('keeps a leading byte order mark as a character', () => {
+    expect(locationFromHeader(asLatin1('\ufeff/x'))).toBe('\ufeff/x')
+  })
+
+  it('undoes the Latin-1 reading of any UTF-8 text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (text) => {
+        expect(locationFromHeader(asLatin1(text))).toBe(text)
+      }),
+    )
+  })
+
+  it('changes a Latin-1 value only when its bytes are valid UTF-8', () => {
+    const latin1 = fc.string({
+      unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+    })
+    fc.assert(
+      fc.property(latin1, (raw) => {
+        const bytes = Buffer.from(raw, 'latin1')
+        const valid = Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes)
+        expect(locationFromHeader(raw)).toBe(valid ? bytes.toString('utf8') : raw)
+      }),
+    )
+  })
+})
+
+describe('HttpClient redirects', () => {
+  it('follows a Location of raw UTF-8 bytes to the URL they spell', async () => {
+    await using server = await startTestServer()
+    server.route('/:page', (req, res) => {
+      res.end(`at ${req.url}`)
+    })
+    server.route('/moved', (_req, res) => {
+      // Node writes header strings as Latin-1: these characters go out as the UTF-8 bytes.
+      res.writeHead(302, { location: asLatin1('/café?q=ü') }).end()
+    })
+    const client = new HttpClient({ retry: false })
+    try {
+      const response = await client.get(server.url('/moved'))
+      expect(await response.text()).toBe('at /caf%C3%A9?q=%C3%BC')
+      expect(response.url).toBe(server.url('/caf%C3%A9?q=%C3%BC'))
+      expect(server.requests.map((r) => r.path)).toEqual(['/moved', '/caf%C3%A9?q=%C3%BC'])
+    } finally {
+      await client.close()
     }
   })
 })

@@ -1,0 +1,275 @@
+// What an HttpClient is made of, behind its thin front: the resolved options, the transport,
+// the permits, and the live calls. fetchAll works on this, never on the client.
+import { Buffer } from 'node:buffer'
+import * as zlib from 'node:zlib'
+import { discardBody } from './_body.js'
+import { type BodyReader, Call } from './_call.js'
+import { classifyError } from './_classify.js'
+import {
+  checkSignal,
+  type ResolvedRedirect,
+  type ResolvedTimeouts,
+  resolveHeaders,
+  resolveMaxBodySize,
+  resolveRedirect,
+  resolveRetry,
+  resolveTimeouts,
+} from './_options.js'
+import type { Permits } from './_permits.js'
+import { checkRequestParts } from './_request-check.js'
+import type { DecompressSettings } from './_response-init.js'
+import type { RetrySettings } from './_retry.js'
+import type { Exchange, Transport } from './_transport.js'
+import { ClientClosedError, InvalidRequestError, InvalidUrlError } from './errors.js'
+import { HttpResponse } from './http-response.js'
+import type { RequestOptions } from './request-options.js'
+
+/** A call's options resolved against the client's, before its URL is known. */
+export interface Template {
+  readonly method: string
+  readonly headers: Record<string, string>
+  readonly body: string | Uint8Array | undefined
+  readonly signal: AbortSignal | undefined
+  readonly timeouts: ResolvedTimeouts
+  readonly retry: RetrySettings
+  readonly redirect: ResolvedRedirect
+  readonly maxBodySize: number
+  readonly throwOnStatus: boolean
+  /** What is wrong with the method or a header, found once; each call reports it. */
+  readonly problem: string | undefined
+}
+
+/** One call's request, ready to send. */
+export interface Prepared extends Template {
+  readonly input: unknown
+  readonly url: URL
+}
+
+/** The client's own settings, the base every call's options resolve against. */
+export interface EngineSettings {
+  readonly headers: Record<string, string>
+  readonly timeouts: ResolvedTimeouts
+  readonly retry: RetrySettings
+  readonly redirect: ResolvedRedirect
+  readonly maxBodySize: number
+  readonly decompress: DecompressSettings
+}
+
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+export function acceptEncoding(): string {
+  return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
+    ? 'gzip, deflate, br, zstd'
+    : 'gzip, deflate, br'
+}
+
+/** Parses `input` as an http(s) URL, or throws the {@link InvalidUrlError} naming it. */
+export function parseHttpUrl(input: unknown, method: string): URL {
+  let url: URL
+  if (input instanceof URL) url = new URL(input.href)
+  else if (typeof input === 'string') {
+    try {
+      url = new URL(input.trim())
+    } catch (cause) {
+      throw new InvalidUrlError({ input, method, cause })
+    }
+  } else throw new InvalidUrlError({ input, method })
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidUrlError({ input, method })
+  return url
+}
+
+function basicAuth(url: URL): string {
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+  return `Basic ${Buffer.from(credentials).toString('base64')}`
+}
+
+function contentLength(headers: Readonly<Record<string, unknown>> | undefined): number | undefined {
+  const value = headers?.['content-length']
+  if (typeof value !== 'string' || !/^\s*\d+\s*$/.test(value)) return undefined
+  return Number(value)
+}
+
+export class Engine {
+  readonly transport: Transport
+  readonly permits: Permits
+  readonly settings: EngineSettings
+  /** Live calls: an intrusive list, so a call adds and removes itself without a Set's churn. */
+  #calls: Call | undefined = undefined
+  active = 0
+  openResponses = 0
+  closed: Promise<void> | undefined = undefined
+
+  constructor(transport: Transport, permits: Permits, settings: EngineSettings) {
+    this.transport = transport
+    this.permits = permits
+    this.settings = settings
+  }
+
+  /** Resolves a call's options against the client's (all but the URL). Throws for bad ones. */
+  resolve(method: string, options: RequestOptions = {}): Template {
+    if (typeof method !== 'string') {
+      throw new TypeError(`Expected \`method\` to be a string, got \`${String(method)}\``)
+    }
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('Expected `options` to be an object')
+    }
+    const base = this.settings
+    const headers = { ...base.headers, ...resolveHeaders('options.headers', options.headers) }
+    const signal = checkSignal('options.signal', options.signal)
+    let body: string | Uint8Array | undefined
+    if (options.json !== undefined && options.body !== undefined) {
+      throw new TypeError('Expected one of `options.json` and `options.body`, got both')
+    }
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json)
+      headers['content-type'] ??= 'application/json'
+    } else if (options.body instanceof URLSearchParams) {
+      body = options.body.toString()
+      headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8'
+    } else if (typeof options.body === 'string' || options.body instanceof Uint8Array) {
+      body = options.body
+    } else if (options.body !== undefined) {
+      throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
+    }
+    const upper = METHOD.test(method) ? method.toUpperCase() : method
+    const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : body?.byteLength
+    return {
+      method: upper,
+      problem: checkRequestParts(upper, headers, bodyLength),
+      headers,
+      body,
+      signal,
+      timeouts: resolveTimeouts(options.timeout, base.timeouts),
+      retry: resolveRetry(options.retry, base.retry),
+      redirect: resolveRedirect(options.redirect, base.redirect),
+      maxBodySize: resolveMaxBodySize(options.maxBodySize, base.maxBodySize),
+      throwOnStatus: options.throwOnStatus === true,
+    }
+  }
+
+  /** `template` for one URL: only the URL is parsed (credentials become `Authorization`). */
+  prepare(template: Template, input: unknown): Prepared {
+    const url = parseHttpUrl(input, template.method)
+    if (template.problem !== undefined) {
+      const { method, problem } = template
+      throw new InvalidRequestError({ method, url: url.href, problem })
+    }
+    let headers = template.headers
+    if (url.username !== '' || url.password !== '' || url.hash !== '') {
+      if ((url.username !== '' || url.password !== '') && headers.authorization === undefined) {
+        headers = { ...headers, authorization: basicAuth(url) }
+      }
+      url.username = ''
+      url.password = ''
+      url.hash = ''
+    }
+    return { ...template, input, url, headers }
+  }
+
+  /** Starts a call; with `reader`, the body is read inside the retry loop (fetchAll). */
+  start(prepared: Prepared, reader?: BodyReader): { call: Call; done: Promise<HttpResponse> } {
+    const call = new Call(this, prepared, reader)
+    if (this.closed !== undefined) {
+      call.finished = true
+      const error = new ClientClosedError({ method: prepared.method, url: prepared.url.href })
+      return { call, done: Promise.reject(error) }
+    }
+    this.active++
+    this.#link(call)
+    return { call, done: call.start() }
+  }
+
+  /** The response handed over for `exchange`, tied to `call` until its body is done. */
+  respond(call: Call, exchange: Exchange, redirects: string[] | undefined): HttpResponse {
+    const { hop } = exchange
+    const { timeouts, maxBodySize } = call.prepared
+    const response: HttpResponse = new HttpResponse({
+      method: hop.method,
+      url: hop.url.href,
+      status: exchange.status,
+      headers: exchange.headers ?? {},
+      body: exchange.body as NonNullable<Exchange['body']>,
+      redirects: redirects === undefined ? [] : [...redirects],
+      attempts: call.attempts,
+      maxBodySize,
+      decompress: this.settings.decompress,
+      signal: exchange.asSignal(),
+      signalDrivesBody: true,
+      classify: (error, phase) => classifyError(error, phase, hop.method, hop.url.href, timeouts),
+      onDone: () => this.responseDone(call, response),
+    })
+    call.response = response
+    this.openResponses++
+    // undici may have handed over the whole body already: nothing is held then.
+    if (exchange.settled && exchange.received) this.responseDone(call)
+    return response
+  }
+
+  /** The body of `call`'s response is done with (read, released, or received in full). */
+  responseDone(call: Call, response?: HttpResponse): void {
+    if (call.response === undefined || (response !== undefined && call.response !== response)) {
+      return
+    }
+    call.response = undefined
+    this.openResponses--
+    if (call.finished) this.#unlink(call)
+    else if (!call.readsBody) call.finish()
+  }
+
+  /** undici is done with `exchange`: free its slot. */
+  settled(exchange: Exchange): void {
+    this.transport.dispatched--
+    this.permits.release(exchange)
+  }
+
+  /** Frees the body of an attempt we do not hand over (a redirect, a retried status). */
+  discard(exchange: Exchange): Promise<void> {
+    const body = exchange.body
+    if (body === undefined) return Promise.resolve()
+    const length =
+      exchange.hop.method === 'HEAD' || exchange.status === 204 || exchange.status === 304
+        ? 0
+        : contentLength(exchange.headers)
+    return discardBody(body, length, exchange)
+  }
+
+  callDone(call: Call): void {
+    this.active--
+    if (call.response === undefined) this.#unlink(call)
+  }
+
+  /** Aborts every call, releases open responses, closes the transport. */
+  async close(): Promise<void> {
+    const calls: Call[] = []
+    for (let call = this.#calls; call !== undefined; call = call.next) calls.push(call)
+    for (const call of calls) {
+      if (call.finished) continue
+      call.abort(
+        new ClientClosedError({ method: call.prepared.method, url: call.url, inFlight: true }),
+      )
+    }
+    const open: HttpResponse[] = []
+    for (let call = this.#calls; call !== undefined; call = call.next) {
+      if (call.response !== undefined) open.push(call.response)
+    }
+    await Promise.all(open.map((response) => response.release().catch(() => {})))
+    await this.transport.close()
+  }
+
+  #link(call: Call): void {
+    const head = this.#calls
+    call.next = head
+    if (head !== undefined) head.prev = call
+    this.#calls = call
+  }
+
+  #unlink(call: Call): void {
+    const { prev, next } = call
+    if (prev !== undefined) prev.next = next
+    else if (this.#calls === call) this.#calls = next
+    if (next !== undefined) next.prev = prev
+    call.prev = undefined
+    call.next = undefined
+  }
+}

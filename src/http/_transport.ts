@@ -1,0 +1,351 @@
+// The exchange with undici: one Pool per origin, our connector, one handler object per
+// attempt (it is also the attempt's abort handle and holds its permits), and shutdown.
+import type { Socket } from 'node:net'
+import { buildConnector, type Dispatcher, errors, Pool, util } from 'undici'
+import type { Permit } from '../task/index.js'
+import { type BodySource, BodyStream } from './_body.js'
+import type { ResolvedTls } from './_options.js'
+import type { PermitHolder } from './_permits.js'
+import type { HopRequest } from './_redirect.js'
+import { type HttpHeaders, HttpTimeoutError } from './errors.js'
+import type { HostPermit } from './host-gate.js'
+
+/** What an exchange reports to the call that made it. */
+export interface ExchangeOwner {
+  /** The final response's headers arrived (`exchange.body` is set). */
+  onHeaders(exchange: Exchange): void
+  /** The attempt failed before its headers: `error` is undici's, ours, or an abort reason. */
+  onFailed(exchange: Exchange, error: unknown): void
+  /** undici is done with the attempt (body received in full, or failed): free its slot. */
+  onSettled(exchange: Exchange): void
+}
+
+export interface TransportOptions {
+  readonly connections: number
+  readonly keepAlive: number | false
+  /** ms, `Infinity` for none. */
+  readonly connect: number
+  readonly maxHeaderSize: number
+  readonly tls: ResolvedTls
+}
+
+const PHASE_WAITING = 0
+const PHASE_BODY = 1
+const PHASE_DONE = 2
+
+function noop(): void {}
+
+/**
+ * One attempt: undici's handler (the legacy callback API, which needs no wrapper object of
+ * undici's per request), its abort handle, its permits and its one timer. The time limits run
+ * on this timer, never on undici's: `headers` from the moment the request is written (a 1xx
+ * response does not restart it), then `body` between chunks.
+ */
+export class Exchange implements PermitHolder, BodySource {
+  originPermit: Permit | undefined = undefined
+  hostPermit: HostPermit | undefined = undefined
+  readonly owner: ExchangeOwner
+  readonly hop: HopRequest
+  status = 0
+  headers: HttpHeaders | undefined = undefined
+  body: BodyStream | undefined = undefined
+  /** `Date.now()` when the request was handed to undici, and when its headers came. */
+  sentAt = 0
+  headersAt = 0
+  aborted = false
+  reason: unknown = undefined
+  /** undici has called back for the last time (`onComplete` or `onError`). */
+  settled = false
+  /** undici has handed over the whole body. */
+  received = false
+  #phase = PHASE_WAITING
+  #abortUndici: ((reason?: unknown) => void) | undefined = undefined
+  #resume: (() => void) | undefined = undefined
+  #timer: ReturnType<typeof setTimeout> | undefined = undefined
+  readonly #headersMs: number
+  readonly #bodyMs: number
+  #listeners: Array<() => void> | undefined = undefined
+
+  constructor(owner: ExchangeOwner, hop: HopRequest, headersMs: number, bodyMs: number) {
+    this.owner = owner
+    this.hop = hop
+    this.#headersMs = headersMs
+    this.#bodyMs = bodyMs
+  }
+
+  // --- the abort handle (what undici's `signal` and the response's `signal` need) ---
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    const listeners = this.#listeners
+    this.#listeners = undefined
+    if (listeners !== undefined) for (const listener of listeners) listener()
+    this.#abortUndici?.(reason)
+    if (this.#phase === PHASE_WAITING) {
+      // undici ignores an abort while it is still connecting: the call moves on now, and
+      // whatever undici settles with later only frees the slot.
+      this.#phase = PHASE_DONE
+      this.#clearTimer()
+      this.owner.onFailed(this, reason)
+    } else if (this.#phase === PHASE_BODY) {
+      this.body?.destroy(reason as Error)
+    }
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted) return
+    if (this.#listeners === undefined) this.#listeners = [listener]
+    else this.#listeners.push(listener)
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const listeners = this.#listeners
+    if (listeners === undefined) return
+    const index = listeners.indexOf(listener)
+    if (index !== -1) listeners.splice(index, 1)
+  }
+
+  /** The same object, typed as what the response's signature names. */
+  asSignal(): AbortSignal {
+    return this as unknown as AbortSignal
+  }
+
+  // --- BodySource ---
+
+  resume(): void {
+    if (this.#timer !== undefined && this.#phase === PHASE_BODY) this.#timer.refresh()
+    this.#resume?.()
+  }
+
+  stop(error: Error | null): void {
+    if (this.settled) return
+    this.#clearTimer()
+    this.#abortUndici?.(error ?? new errors.RequestAbortedError('Response body released'))
+  }
+
+  // --- undici's handler ---
+
+  onConnect(abort: (reason?: unknown) => void): void {
+    this.#abortUndici = abort
+    if (this.aborted) {
+      abort(this.reason)
+      return
+    }
+    if (this.#headersMs !== Number.POSITIVE_INFINITY && this.#timer === undefined) {
+      this.#timer = setTimeout(this.#onTimer, this.#headersMs)
+    }
+  }
+
+  onHeaders(
+    statusCode: number,
+    rawHeaders: Buffer[] | string[] | null,
+    resume: () => void,
+    _statusText: string,
+  ): boolean {
+    // A 1xx is not the response: keep waiting, on the same headers limit.
+    if (statusCode < 200 || this.#phase !== PHASE_WAITING) return true
+    this.#phase = PHASE_BODY
+    this.#resume = resume
+    this.status = statusCode
+    this.headers = util.parseHeaders(rawHeaders as Buffer[]) as HttpHeaders
+    this.headersAt = Date.now()
+    this.body = new BodyStream(this)
+    const bodyMs = this.#bodyMs
+    if (bodyMs === Number.POSITIVE_INFINITY) this.#clearTimer()
+    else if (this.#timer !== undefined && bodyMs === this.#headersMs) this.#timer.refresh()
+    else {
+      this.#clearTimer()
+      this.#timer = setTimeout(this.#onTimer, bodyMs)
+    }
+    // HEAD, 204 and 304 have no body, whatever Content-Length says (RFC 9110 §6.4.1).
+    if (this.hop.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
+      this.#endBody()
+    }
+    this.owner.onHeaders(this)
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#phase !== PHASE_BODY) return true
+    this.#timer?.refresh()
+    return (this.body as BodyStream).push(chunk)
+  }
+
+  onComplete(_trailers: unknown): void {
+    if (this.#phase === PHASE_BODY) this.#endBody()
+    this.#settle()
+  }
+
+  onError(error: unknown): void {
+    const phase = this.#phase
+    this.#phase = PHASE_DONE
+    this.#clearTimer()
+    if (phase === PHASE_WAITING) this.owner.onFailed(this, error)
+    else if (phase === PHASE_BODY) this.body?.destroy(error as Error)
+    this.#settle()
+  }
+
+  #endBody(): void {
+    this.#phase = PHASE_DONE
+    this.received = true
+    this.#clearTimer()
+    ;(this.body as BodyStream).push(null)
+  }
+
+  #settle(): void {
+    if (this.settled) return
+    this.settled = true
+    this.#clearTimer()
+    this.owner.onSettled(this)
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined
+    const phase = this.#phase === PHASE_WAITING ? 'headers' : 'body'
+    const error = new HttpTimeoutError({
+      method: this.hop.method,
+      url: this.hop.url.href,
+      phase,
+      ms: phase === 'headers' ? this.#headersMs : this.#bodyMs,
+    })
+    if (phase === 'headers') {
+      this.#phase = PHASE_DONE
+      this.#abortUndici?.(error)
+      this.owner.onFailed(this, error)
+    } else {
+      this.body?.destroy(error)
+    }
+  }
+}
+
+export class Transport {
+  readonly #pools = new Map<string, Pool>()
+  readonly #poolOptions: Pool.Options
+  /** Sockets still connecting: undici cannot abort them, so closing destroys them itself. */
+  readonly #connecting = new Set<Socket>()
+  /** Exchanges undici has not settled yet, including ones whose call has moved on. */
+  dispatched = 0
+
+  constructor(options: TransportOptions) {
+    const { connections, keepAlive } = options
+    // One Pool per origin rather than an Agent: an Agent can stop reusing connections to an
+    // origin after one of its sockets was destroyed (nodejs/undici#5022).
+    this.#poolOptions = {
+      connections: connections === Number.POSITIVE_INFINITY ? null : connections,
+      pipelining: keepAlive === false ? 0 : 1,
+      keepAliveTimeout: keepAlive === false ? 1 : keepAlive,
+      // Every limit runs on the exchange's own timer.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      maxHeaderSize: options.maxHeaderSize,
+      connect: this.#connector(
+        options.connect === Number.POSITIVE_INFINITY ? 0 : options.connect,
+        options.tls,
+      ),
+    }
+  }
+
+  /** Sends `exchange.hop`; the exchange hears the rest. */
+  dispatch(exchange: Exchange): void {
+    const { hop } = exchange
+    this.dispatched++
+    exchange.sentAt = Date.now()
+    this.#pool(hop.url.origin).dispatch(
+      {
+        origin: hop.url.origin,
+        path: `${hop.url.pathname}${hop.url.search}`,
+        method: hop.method as Dispatcher.HttpMethod,
+        headers: hop.headers,
+        body: hop.body,
+      },
+      exchange as unknown as Dispatcher.DispatchHandler,
+    )
+  }
+
+  /**
+   * Closes every pool: gracefully for up to a second, then destroyed; at once when undici
+   * still has requests nobody waits for (often one still connecting).
+   */
+  async close(): Promise<void> {
+    for (const socket of this.#connecting) {
+      socket.destroy(new Error('The HttpClient closed while this socket was connecting'))
+    }
+    this.#connecting.clear()
+    const pools = [...this.#pools.values()]
+    if (this.dispatched > 0) {
+      await Promise.all(pools.map((pool) => pool.destroy().catch(noop)))
+      return
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const graceful = Promise.all(pools.map((pool) => pool.close())).then(
+      () => true,
+      () => false,
+    )
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), 1000)
+    })
+    const closed = await Promise.race([graceful, late])
+    clearTimeout(timer)
+    if (!closed) await Promise.all(pools.map((pool) => pool.destroy().catch(noop)))
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin)
+    if (pool === undefined) {
+      pool = new Pool(origin, this.#poolOptions)
+      this.#pools.set(origin, pool)
+    }
+    return pool
+  }
+
+  /**
+   * undici's connector, with two changes. The connect timeout runs on a native timer
+   * (undici's own ticks about once a second). And the sockets still connecting are kept in
+   * `#connecting`: undici neither aborts a connect nor destroys a connecting socket when its
+   * pool is destroyed, so `close()` destroys them.
+   */
+  #connector(timeout: number, tls: ResolvedTls): buildConnector.connector {
+    const connect = buildConnector({ timeout: 0, ...tls } as buildConnector.BuildOptions)
+    const connecting = this.#connecting
+    return (options, callback) => {
+      let socket: Socket | undefined
+      let settled = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const done: buildConnector.Callback = (...args) => {
+        settled = true
+        clearTimeout(timer)
+        if (socket !== undefined) connecting.delete(socket)
+        callback(...args)
+      }
+      // The connector returns the socket it made (its type says `void`).
+      socket = (connect as (...args: unknown[]) => unknown)(options, done) as Socket | undefined
+      if (socket === undefined || settled) return
+      const connectingSocket = socket
+      connecting.add(connectingSocket)
+      if (timeout > 0) {
+        timer = setTimeout(() => {
+          if (settled) return
+          const address = `${options.hostname}:${options.port || (options.protocol === 'https:' ? 443 : 80)}`
+          connectingSocket.destroy(
+            new errors.ConnectTimeoutError(
+              `Connect Timeout Error (attempted address: ${address}, timeout: ${timeout}ms)`,
+            ),
+          )
+        }, timeout)
+      }
+    }
+  }
+}
