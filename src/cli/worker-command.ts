@@ -108,7 +108,9 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
       // A permit must outlive any attempt, so a worker cut off from Redis cannot overrun a host.
       permitLease: Math.max(lease, job.timeout === false ? 60_000 : job.timeout) + 5000,
     })
+    // The gate is asked before every attempt: first try, each retry, each redirect hop.
     const client = new HttpClient({
+      hostGate: gate,
       retry: { limit: job.retries },
       ...(job.timeout === false ? {} : { timeout: { total: job.timeout } }),
       maxBodySize: job.maxBody,
@@ -118,7 +120,7 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
       job.body === 'text' ? 'text' : job.body === 'base64' ? 'bytes' : 'none'
     try {
       for (;;) {
-        const source = frontier.source({ maxOwned, gate })
+        const source = frontier.source({ maxOwned })
         const onInterrupt = (): void => {
           source.return?.()
         }

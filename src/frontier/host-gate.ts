@@ -1,24 +1,7 @@
+import type { HostGate, HostPermit } from '../http/index.js'
 import type { Connection } from './_connection.js'
 import { hostKeys } from './_keys.js'
 import { ACQUIRE } from './_scripts.js'
-
-/** One attempt's right to talk to a host; release it once, when the attempt ends. */
-export interface HostPermit {
-  release(): void
-}
-
-/**
- * What `HttpClient` asks before every attempt (first try, retries, redirect hops).
- *
- * @example
- * ```ts
- * const permit = await gate.acquire('example.com')
- * try { await attempt() } finally { permit.release() }
- * ```
- */
-export interface HostGate {
-  acquire(host: string, options?: { signal?: AbortSignal }): Promise<HostPermit>
-}
 
 /** Limits per host that hold across every worker of every job on one Redis. */
 export interface RedisHostGateOptions {
@@ -35,7 +18,7 @@ export interface RedisHostGateOptions {
 }
 
 /**
- * A {@link HostGate} on Redis: a zset of expiring permit tokens per host for the in-flight cap,
+ * A `HostGate` (the `hostGate` option of `HttpClient`) on Redis: a zset of expiring permit tokens per host for the in-flight cap,
  * and GCRA for the rate, both in one script. Locally only the head of each host's queue asks
  * Redis, so a busy host never blocks another host's requests.
  *

@@ -2,17 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
 import { ErrorReply } from '@redis/client'
-import type { FetchOutcome } from '../http/index.js'
+import type { FetchOutcome, HostGate, HostPermit } from '../http/index.js'
 import type { AnyIterable } from '../iter/index.js'
 import { Connection } from './_connection.js'
 import { COLLECTOR, type JobKeys, jobKeys, WORKERS } from './_keys.js'
 import { CLAIM, COLLECTED, COMMIT, PRODUCE, RENEW } from './_scripts.js'
-import {
-  type HostGate,
-  type HostPermit,
-  RedisHostGate,
-  type RedisHostGateOptions,
-} from './host-gate.js'
+import { RedisHostGate, type RedisHostGateOptions } from './host-gate.js'
 import { type JobStatus, readStatus } from './job-status.js'
 import { parseJobUrl } from './job-url.js'
 
@@ -260,9 +255,10 @@ export class RedisFrontier implements AsyncDisposable {
   /**
    * The job's lines for `client.fetchAll`: URL strings (`null` for a line recorded without a
    * fetch), leased to this worker, at most `maxOwned` at once, renewed while held. Lines of
-   * dead workers are taken over. Ends when every line of the job has its record. With `gate`,
-   * a line is only yielded once its host's permit is held (released by {@link commit}); use it
-   * when the client has no `hostGate` option of its own.
+   * dead workers are taken over. Ends when every line of the job has its record. Politeness
+   * belongs in the client (`new HttpClient({ hostGate: frontier.hostGate(…) })`, asked before
+   * every attempt); `gate` here is for other clients: a line is then only yielded once its
+   * host's permit is held, until {@link commit}.
    *
    * @example
    * ```ts

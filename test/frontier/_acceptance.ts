@@ -27,6 +27,8 @@ export interface AcceptanceConfig {
   readonly schedule: readonly Step[]
   /** Give up (and fail) after this many ms. */
   readonly deadline: number
+  /** Each response's delay in ms: [least, most]. @defaultValue [5, 40] */
+  readonly latency?: readonly [number, number]
   /** The job's --timeout. @defaultValue '3s' */
   readonly timeout?: string
   /** ASYNCWITH_FRONTIER_FAULT for the workers: only the negative controls set it. */
@@ -59,7 +61,9 @@ export async function runAcceptance(config: AcceptanceConfig): Promise<Acceptanc
   const dir = mkdtempSync(join(tmpdir(), 'aw-scaleout-'))
   const redis = await startRedis({ aof: true })
   const sites = await Promise.all(
-    Array.from({ length: config.hosts }, (_, i) => startSite(`127.0.0.${i + 1}`)),
+    Array.from({ length: config.hosts }, (_, i) =>
+      startSite(`127.0.0.${i + 1}`, config.latency ?? [5, 40]),
+    ),
   )
   const children = new Set<ChildProcess>()
   const started = Date.now()
@@ -337,7 +341,7 @@ interface Site {
   close(): Promise<void>
 }
 
-async function startSite(host: string): Promise<Site> {
+async function startSite(host: string, [least, most]: readonly [number, number]): Promise<Site> {
   let inFlight = 0
   const site = {
     host,
@@ -367,7 +371,7 @@ async function startSite(host: string): Promise<Site> {
         res.writeHead(line % 101 === 0 ? 404 : 200, { 'content-type': 'text/plain' })
         res.end(`page ${line}\n`)
       },
-      5 + Math.random() * 35,
+      least + Math.random() * (most - least),
     )
   })
   await new Promise<void>((resolve) => server.listen(0, host, resolve))

@@ -2,14 +2,20 @@
 // when their holder dies, and a wait ends when the caller aborts.
 import { createClient } from '@redis/client'
 import { RedisFrontier } from 'asyncwith/frontier'
+import { type HostGate, HttpClient } from 'asyncwith/http'
+import { toArray } from 'asyncwith/iter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '../_helpers/http-server.js'
 import { type RedisServer, startRedis } from './_redis-server.js'
 
 let redis: RedisServer
+let http: TestServer
 beforeAll(async () => {
   redis = await startRedis()
+  http = await startTestServer()
 })
 afterAll(async () => {
+  await http?.close()
   await redis?.stop()
 })
 
@@ -80,6 +86,38 @@ describe('RedisHostGate', () => {
     controller.abort(new Error('gave up'))
     await expect(second).rejects.toThrow('gave up')
     await expect(third).rejects.toThrow('gave up')
+  })
+
+  it('is asked by HttpClient for every attempt: retries and redirect hops to another host', async () => {
+    await using frontier = await RedisFrontier.open(redis.url('gate6'))
+    const redis6 = frontier.hostGate({ perHost: 1 })
+    const asked: string[] = []
+    let held = 0
+    const counting: HostGate = {
+      async acquire(host, options) {
+        const permit = await redis6.acquire(host, options)
+        asked.push(host)
+        held++
+        return { release: () => (held--, permit.release()) }
+      },
+    }
+    await using client = new HttpClient({
+      hostGate: counting,
+      retry: { limit: 2, baseDelay: 1, maxDelay: 5 },
+    })
+    const port = new URL(http.url('/')).port
+    const outcomes = await toArray(
+      client.fetchAll(
+        [
+          http.url('/flaky/1?key=gate6'),
+          http.url(`/redirect-to?url=http://localhost:${port}/status/200`),
+        ],
+        { concurrency: 1 },
+      ),
+    )
+    expect(outcomes.map((o) => (o.ok ? o.status : o.error.code))).toEqual([200, 200])
+    expect(asked).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', 'localhost'])
+    expect(held).toBe(0)
   })
 
   it('rejects bad limits with a message naming them', async () => {
