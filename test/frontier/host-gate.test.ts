@@ -98,7 +98,12 @@ describe('RedisHostGate', () => {
         const permit = await redis6.acquire(host, options)
         asked.push(host)
         held++
-        return { release: () => (held--, permit.release()) }
+        return {
+          release() {
+            held--
+            permit.release()
+          },
+        }
       },
     }
     await using client = new HttpClient({
