@@ -114,6 +114,43 @@ describe('asyncwith fetch --queue, worker, status', () => {
     expect(none.code).toBe(2)
   })
 
+  it('a worker whose Redis dies mid-job exits 75 after --redis-patience, having acked nothing', async () => {
+    const own = await startRedis()
+    try {
+      await using frontier = await RedisFrontier.open(own.url('dies'))
+      await frontier.defineJob({
+        perHost: null,
+        rate: null,
+        retries: 0,
+        timeout: false,
+        headers: {},
+        method: 'GET',
+        maxBody: false,
+        body: 'none',
+      })
+      await frontier.enqueue(Array.from({ length: 50 }, (_, i) => http.url(`/slow?ms=300&i=${i}`)))
+      const worker = spawnCli([
+        'worker',
+        own.url('dies'),
+        '--concurrency',
+        '2',
+        '--redis-patience',
+        '1s',
+      ])
+      let stderr = ''
+      worker.stderr!.on('data', (text: string) => {
+        stderr += text
+      })
+      while (!stderr.includes('working on')) await new Promise((resolve) => setTimeout(resolve, 50))
+      await own.kill()
+      const result = await finished(worker, 30_000)
+      expect(result.code).toBe(75)
+      expect(stderr).toContain('nothing acked')
+    } finally {
+      await own.stop()
+    }
+  })
+
   it('a worker whose Redis is gone exits 75 after --redis-patience', async () => {
     const gone = await runCli([
       'worker',
