@@ -12,7 +12,7 @@ export default defineConfig({
     // Tests and examples import the package by its public name, as users do.
     alias: [
       { find: /^asyncwith$/, replacement: src('index.ts') },
-      { find: /^asyncwith\/(context|iter|task|http)$/, replacement: src('$1/index.ts') },
+      { find: /^asyncwith\/(context|iter|task|http|frontier)$/, replacement: src('$1/index.ts') },
     ],
   },
   test: {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 // imports only flow from a layer to the ones before it, through that layer's index.ts, or to
 // the private src/_internal (design.md, "Layers").
 const root = fileURLToPath(new URL('../', import.meta.url))
-const order = ['context', 'iter', 'task', 'http', 'cli'] as const
+const order = ['context', 'iter', 'task', 'http', 'frontier', 'cli'] as const
 const layers: readonly string[] = order
 
 function importsOf(layer: string): Array<{ file: string; specifier: string }> {
@@ -83,14 +83,21 @@ describe('layering', () => {
     expect(breaksImportRule(specifier)).toBe(breaks)
   })
 
-  it('has one runtime dependency, undici 7, which only src/http imports', () => {
+  it('has two runtime dependencies: undici 7, only for src/http, and node-redis, only for src/frontier', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>
     }
-    expect(manifest.dependencies).toEqual({ undici: expect.stringMatching(/^\^7\./) })
-    const importers = order
-      .flatMap((layer) => importsOf(layer))
-      .filter(({ specifier }) => specifier === 'undici' || specifier.startsWith('undici/'))
-    expect(importers.every(({ file }) => file.startsWith('src/http/'))).toBe(true)
+    expect(manifest.dependencies).toEqual({
+      undici: expect.stringMatching(/^\^7\./),
+      '@redis/client': expect.stringMatching(/^\^6\./),
+    })
+    const all = order.flatMap((layer) => importsOf(layer))
+    const undici = all.filter(
+      ({ specifier }) => specifier === 'undici' || specifier.startsWith('undici/'),
+    )
+    expect(undici.every(({ file }) => file.startsWith('src/http/'))).toBe(true)
+    const redis = all.filter(({ specifier }) => specifier.startsWith('@redis/'))
+    expect(redis.length).toBeGreaterThan(0)
+    expect(redis.every(({ file }) => file.startsWith('src/frontier/'))).toBe(true)
   })
 })

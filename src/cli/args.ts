@@ -54,6 +54,8 @@ export interface FetchOptions {
   readonly noProxy: string | undefined
   /** `--http2`: offer HTTP/2 to https: origins. */
   readonly http2: boolean
+  /** `--queue redis://host:port/JOB`: coordinate a job that `asyncwith worker`s fetch. */
+  readonly queue?: string | undefined
 }
 
 /** What the command line asks for. */
@@ -63,6 +65,7 @@ export type Command =
   | { readonly kind: 'fetch'; readonly options: FetchOptions }
   | { readonly kind: 'demo'; readonly args: readonly string[] }
   | { readonly kind: 'failed'; readonly path: string }
+  | { readonly kind: 'worker' | 'status'; readonly args: readonly string[] }
 
 /** Defaults of `fetch`, also for callers (such as `demo`) that build options in code. */
 export const FETCH_DEFAULTS: FetchOptions = {
@@ -114,6 +117,8 @@ export const HELP = `Usage: asyncwith fetch [options] [URL...]
        asyncwith fetch [options] -i FILE
        asyncwith failed RECORDS_FILE
        asyncwith demo [--pages N] [-o FILE] [--concurrency N] [-q]
+       asyncwith worker redis://HOST:PORT/JOB [--concurrency N] [--max-owned N] [--lease TIME] [--follow]
+       asyncwith status redis://HOST:PORT/JOB
        asyncwith --help | --version
 
 Fetches every URL (arguments, or one per line of FILE; - is stdin) and writes one JSON line
@@ -193,6 +198,13 @@ host:port, or * for all):
       --noproxy LIST      comma-separated hosts that bypass the proxy (replaces no_proxy)
                             asyncwith fetch --noproxy 'localhost,127.0.0.1,.corp' -i urls.txt
 
+Beyond one machine (see the README, "Beyond one machine"):
+      --queue URL         be the coordinator of a job on Redis (redis://HOST:PORT/JOB): enqueue
+                          the input, store the job's options once, and collect the records
+                          that \`asyncwith worker URL\` processes (anywhere) commit; --resume
+                          continues after a crash. \`asyncwith worker --help\` has the rest
+                            asyncwith fetch -i urls.txt -o out.jsonl --queue redis://127.0.0.1:6379/crawl1
+
 Other:
   -h, --help              show this help
                             asyncwith --help
@@ -237,6 +249,7 @@ const FETCH_OPTIONS = {
   proxy: { type: 'string' },
   noproxy: { type: 'string' },
   http2: { type: 'boolean' },
+  queue: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -255,6 +268,8 @@ export function parseCommand(argv: readonly string[]): Command {
   // demo parses its own arguments (and has its own --help).
   if (first === 'demo') return { kind: 'demo', args: rest }
   if (first === 'failed') return { kind: 'failed', path: parseFailed(rest) }
+  // So do the scale-out commands (src/cli/worker-command.ts, status-command.ts).
+  if (first === 'worker' || first === 'status') return { kind: first, args: rest }
   if (first === 'fetch') {
     const options = parseFetch(rest)
     return options === 'help' ? { kind: 'help' } : { kind: 'fetch', options }
@@ -366,6 +381,7 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
     proxy: values.proxy === undefined ? FETCH_DEFAULTS.proxy : parseProxy(values.proxy),
     noProxy: values.noproxy,
     http2: values.http2 ?? false,
+    ...(values.queue === undefined ? {} : { queue: values.queue }),
   }
 }
 

@@ -29,6 +29,18 @@ async function main(argv: readonly string[], io: MainIo): Promise<number> {
         io.stdout.write(`${version()}\n`)
         return EXIT.ok
       case 'fetch':
+        if (command.options.queue !== undefined) {
+          // Loaded only for --queue: the Redis client is nothing plain `fetch` needs.
+          const { runQueueFetch } = await import('./queue-fetch.js')
+          return await runQueueFetch(command.options, {
+            get stdin() {
+              return io.stdin
+            },
+            stdout: io.stdout,
+            stderr: io.stderr,
+            interrupt: onSignal(),
+          })
+        }
         return await runFetch(command.options, {
           // A getter: touching process.stdin opens it, which only `-i -` should do.
           get stdin() {
@@ -55,6 +67,18 @@ async function main(argv: readonly string[], io: MainIo): Promise<number> {
           env: process.env,
         })
       }
+      case 'worker': {
+        const { runWorker } = await import('./worker-command.js')
+        return await runWorker(command.args, {
+          stdout: io.stdout,
+          stderr: io.stderr,
+          interrupt: onSignal(),
+        })
+      }
+      case 'status': {
+        const { runStatus } = await import('./status-command.js')
+        return await runStatus(command.args, { stdout: io.stdout, stderr: io.stderr })
+      }
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -74,6 +98,18 @@ function resumeCommand(argv: readonly string[]): string {
 /** `text` as one POSIX shell word. */
 function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
+}
+
+/** A signal aborted by the first SIGINT/SIGTERM; a second one exits at once with 130. */
+function onSignal(): AbortSignal {
+  const controller = new AbortController()
+  const handler = (): void => {
+    if (controller.signal.aborted) process.exit(130)
+    controller.abort()
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return controller.signal
 }
 
 /** The version in package.json, two directories above this file in `src/cli` and `dist/cli`. */

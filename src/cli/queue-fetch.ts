@@ -1,0 +1,199 @@
+// `asyncwith fetch --queue URL`: the coordinator of a job on Redis. It stores the job's options
+// once, enqueues the input (resumably, bounded), and collects the records that workers commit
+// into one JSONL file, in completion order: append, fsync, and only then ack (design §6.5).
+// After a crash, `--resume` cuts a torn last line and skips records already in the file.
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
+import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
+import type { FetchOptions } from './args.js'
+import { UsageError } from './errors.js'
+import { type InputEntry, openInput } from './input.js'
+import { createReporter } from './progress.js'
+import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf } from './queue-job.js'
+import type { RunSummary } from './reporter.js'
+import { prepareResume, type RecordedSet } from './resume.js'
+
+interface QueueIo {
+  readonly stdin?: NodeJS.ReadableStream
+  readonly stdout: NodeJS.WritableStream
+  readonly stderr: NodeJS.WritableStream & { readonly isTTY?: boolean }
+  /** Aborting it stops collecting (exit 130); workers go on, and --resume continues. */
+  readonly interrupt?: AbortSignal
+}
+
+/** Runs the coordinator and resolves to `fetch`'s exit status (0, 1, 130; 75 Redis gone). */
+export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise<number> {
+  const startedAt = performance.now()
+  if (options.ordered)
+    throw new UsageError(
+      '--ordered cannot be combined with --queue: records arrive as workers finish',
+    )
+  if (options.bodyDir !== undefined) {
+    throw new UsageError(
+      '--body-dir cannot be combined with --queue yet: workers would write bodies on their own machines',
+    )
+  }
+  let recorded: RecordedSet | undefined
+  if (options.resume) {
+    try {
+      recorded = (await prepareResume(options.output!)).recorded
+    } catch (error) {
+      throw new UsageError(`cannot resume '${options.output}': ${(error as Error).message}`)
+    }
+  }
+  let frontier: RedisFrontier
+  try {
+    frontier = await RedisFrontier.open(options.queue!, { patience: 300_000 })
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) {
+      io.stderr.write(`asyncwith: ${error.message}\n`)
+      return EXIT_REDIS_UNAVAILABLE
+    }
+    if (error instanceof TypeError) throw new UsageError(error.message)
+    throw error
+  }
+  const input = openInput(options, (io.stdin ?? process.stdin) as never)
+  let fd: number | undefined
+  try {
+    const before = await frontier.status()
+    if (before.exists && !options.resume) {
+      throw new UsageError(
+        `job '${frontier.job}' already exists on this Redis: add --resume to continue it, or choose another job name`,
+      )
+    }
+    const wanted = jobOptionsOf(options)
+    const stored = await frontier.defineJob(wanted)
+    if (JSON.stringify(stored) !== JSON.stringify(wanted) && !options.quiet) {
+      io.stderr.write(`asyncwith: job '${frontier.job}' keeps the options it was started with\n`)
+    }
+    if (options.output !== undefined) {
+      try {
+        fd = openSync(options.output, options.resume ? 'a' : 'w')
+      } catch (error) {
+        throw new UsageError(`cannot write '${options.output}': ${(error as Error).message}`)
+      }
+    }
+
+    let producerError: unknown
+    const produced = frontier.enqueue(itemsOf(input.entries())).catch((error: unknown) => {
+      producerError = error
+      return 0
+    })
+
+    const isTTY = io.stderr.isTTY === true
+    const reporter = createReporter({ stream: io.stderr as never, quiet: options.quiet, isTTY })
+    const summary: RunSummary = {
+      total: 0,
+      ok: 0,
+      failed: 0,
+      byStatusClass: {},
+      errors: {},
+      wallMs: 0,
+      interrupted: false,
+      skipped: 0,
+    }
+    reporter.start({
+      total:
+        input.again === undefined || options.quiet || !isTTY
+          ? undefined
+          : await countEntries(input.again()),
+    })
+    const results = frontier.results({
+      batch: 1000,
+      ...(io.interrupt === undefined ? {} : { signal: io.interrupt }),
+    })
+    try {
+      for await (const batch of results) {
+        let text = ''
+        for (const { json } of batch.records) {
+          const record = JSON.parse(json) as {
+            line: number
+            input: string
+            ok: boolean
+            status?: number
+            bytes: number
+            error?: { code: string }
+          }
+          // Already in the file before a crash of this coordinator (written, not acked).
+          if (recorded?.has(record.line, record.input)) {
+            summary.skipped++
+            continue
+          }
+          text += `${json}\n`
+          count(summary, record)
+          reporter.record({
+            ok: record.ok,
+            bytes: record.bytes,
+            ...(record.status === undefined ? {} : { status: record.status }),
+            ...(record.error === undefined ? {} : { errorCode: record.error.code }),
+          })
+        }
+        if (text !== '') {
+          if (fd === undefined) await write(io.stdout, text)
+          else {
+            writeAll(fd, text)
+            fsyncSync(fd)
+          }
+        }
+        await batch.ack()
+      }
+    } finally {
+      await results.return()
+    }
+    const interrupted = io.interrupt?.aborted === true
+    if (interrupted) input.close()
+    else await produced
+    summary.wallMs = Math.round(performance.now() - startedAt)
+    summary.interrupted = interrupted
+    reporter.finish(summary)
+    if (producerError !== undefined) throw producerError
+    if (interrupted) return 130
+    return summary.failed > 0 ? 1 : 0
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) {
+      io.stderr.write(`asyncwith: ${error.message}; run again with --resume once Redis is back\n`)
+      return EXIT_REDIS_UNAVAILABLE
+    }
+    throw error
+  } finally {
+    input.close()
+    if (fd !== undefined) closeSync(fd)
+    await frontier.close()
+  }
+}
+
+async function* itemsOf(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry> {
+  yield* entries
+}
+
+function count(
+  summary: RunSummary,
+  record: { ok: boolean; status?: number; error?: { code: string } },
+): void {
+  summary.total++
+  if (record.ok) summary.ok++
+  else summary.failed++
+  if (record.status !== undefined) {
+    const key = `${Math.floor(record.status / 100)}xx`
+    summary.byStatusClass[key] = (summary.byStatusClass[key] ?? 0) + 1
+  }
+  if (record.error !== undefined)
+    summary.errors[record.error.code] = (summary.errors[record.error.code] ?? 0) + 1
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8')
+  let at = 0
+  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at)
+}
+
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolve()))
+  })
+}
+
+async function countEntries(entries: AsyncIterable<unknown>): Promise<number> {
+  let n = 0
+  for await (const _ of entries) n++
+  return n
+}
