@@ -209,7 +209,7 @@ export class Call implements ExchangeOwner {
         if (this.aborted) throw this.reason
         this.attempts = retries + (replayed ? 2 : 1)
         this.url = hop.url.href
-        const exchange = new Exchange(this, hop, timeouts.headers, timeouts.body)
+        const exchange = new Exchange(this, hop, timeouts.headers, timeouts.body, engine.transport)
         if (!engine.permits.tryTake(exchange, hop.url)) {
           await engine.permits.take(exchange, hop.url, this.signal)
         }

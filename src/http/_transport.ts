@@ -29,6 +29,15 @@ export interface TransportOptions {
   readonly tls: ResolvedTls
 }
 
+/**
+ * Limits from this many ms up run on the transport's sweep (one interval for all exchanges,
+ * checking each deadline every {@link SWEEP_EVERY} ms) instead of a native timer each: a
+ * timer per request costs a batch measurably, and a second limit firing up to a tenth of a
+ * second late is noise. Shorter limits keep a precise timer of their own.
+ */
+const SWEPT_FROM = 1000
+const SWEEP_EVERY = 100
+
 const PHASE_WAITING = 0
 const PHASE_BODY = 1
 const PHASE_DONE = 2
@@ -62,13 +71,27 @@ export class Exchange implements PermitHolder, BodySource {
   #abortUndici: ((reason?: unknown) => void) | undefined = undefined
   #resume: (() => void) | undefined = undefined
   #timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** `Date.now()` when a long limit passes, while on the transport's sweep (0: none). */
+  deadline = 0
+  #armedMs = 0
+  /** The transport's list of exchanges on its sweep. */
+  sweepPrev: Exchange | undefined = undefined
+  sweepNext: Exchange | undefined = undefined
+  readonly #transport: Transport | undefined
   readonly #headersMs: number
   readonly #bodyMs: number
   #listeners: Array<() => void> | undefined = undefined
 
-  constructor(owner: ExchangeOwner, hop: HopRequest, headersMs: number, bodyMs: number) {
+  constructor(
+    owner: ExchangeOwner,
+    hop: HopRequest,
+    headersMs: number,
+    bodyMs: number,
+    transport?: Transport,
+  ) {
     this.owner = owner
     this.hop = hop
+    this.#transport = transport
     this.#headersMs = headersMs
     this.#bodyMs = bodyMs
   }
@@ -119,7 +142,7 @@ export class Exchange implements PermitHolder, BodySource {
   // --- BodySource ---
 
   resume(): void {
-    if (this.#timer !== undefined && this.#phase === PHASE_BODY) this.#timer.refresh()
+    if (this.#phase === PHASE_BODY) this.#bump()
     this.#resume?.()
   }
 
@@ -137,9 +160,7 @@ export class Exchange implements PermitHolder, BodySource {
       abort(this.reason)
       return
     }
-    if (this.#headersMs !== Number.POSITIVE_INFINITY && this.#timer === undefined) {
-      this.#timer = setTimeout(this.#onTimer, this.#headersMs)
-    }
+    if (this.#timer === undefined && this.deadline === 0) this.#arm(this.#headersMs)
   }
 
   onHeaders(
@@ -157,12 +178,9 @@ export class Exchange implements PermitHolder, BodySource {
     this.headersAt = Date.now()
     this.body = new BodyStream(this)
     const bodyMs = this.#bodyMs
-    if (bodyMs === Number.POSITIVE_INFINITY) this.#clearTimer()
-    else if (this.#timer !== undefined && bodyMs === this.#headersMs) this.#timer.refresh()
-    else {
-      this.#clearTimer()
-      this.#timer = setTimeout(this.#onTimer, bodyMs)
-    }
+    if (bodyMs === this.#armedMs && (this.#timer !== undefined || this.deadline !== 0)) {
+      this.#bump()
+    } else this.#arm(bodyMs)
     // HEAD, 204 and 304 have no body, whatever Content-Length says (RFC 9110 §6.4.1).
     if (this.hop.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
       this.#endBody()
@@ -173,7 +191,7 @@ export class Exchange implements PermitHolder, BodySource {
 
   onData(chunk: Buffer): boolean {
     if (this.#phase !== PHASE_BODY) return true
-    this.#timer?.refresh()
+    this.#bump()
     return (this.body as BodyStream).push(chunk)
   }
 
@@ -205,11 +223,41 @@ export class Exchange implements PermitHolder, BodySource {
     this.owner.onSettled(this)
   }
 
+  /** Starts the limit of `ms` for the current phase. */
+  #arm(ms: number): void {
+    this.#clearTimer()
+    if (ms === Number.POSITIVE_INFINITY) return
+    this.#armedMs = ms
+    const transport = this.#transport
+    if (ms < SWEPT_FROM || transport === undefined) {
+      this.#timer = setTimeout(this.#onTimer, ms)
+    } else {
+      this.deadline = Date.now() + ms
+      transport.watch(this)
+    }
+  }
+
+  /** Something happened: the current limit starts again. */
+  #bump(): void {
+    if (this.#timer !== undefined) this.#timer.refresh()
+    else if (this.deadline !== 0) this.deadline = Date.now() + this.#armedMs
+  }
+
   #clearTimer(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer)
       this.#timer = undefined
     }
+    if (this.deadline !== 0) {
+      this.deadline = 0
+      this.#transport?.unwatch(this)
+    }
+  }
+
+  /** The transport's sweep found the deadline passed. */
+  expire(): void {
+    this.#clearTimer()
+    this.#onTimer()
   }
 
   readonly #onTimer = (): void => {
@@ -238,6 +286,9 @@ export class Transport {
   readonly #connecting = new Set<Socket>()
   /** Exchanges undici has not settled yet, including ones whose call has moved on. */
   dispatched = 0
+  /** Exchanges whose current limit runs on the sweep: an intrusive list. */
+  #swept: Exchange | undefined = undefined
+  #sweep: ReturnType<typeof setInterval> | undefined = undefined
 
   constructor(options: TransportOptions) {
     const { connections, keepAlive } = options
@@ -255,6 +306,38 @@ export class Transport {
         options.connect === Number.POSITIVE_INFINITY ? 0 : options.connect,
         options.tls,
       ),
+    }
+  }
+
+  watch(exchange: Exchange): void {
+    const head = this.#swept
+    exchange.sweepPrev = undefined
+    exchange.sweepNext = head
+    if (head !== undefined) head.sweepPrev = exchange
+    this.#swept = exchange
+    this.#sweep ??= setInterval(this.#onSweep, SWEEP_EVERY)
+  }
+
+  unwatch(exchange: Exchange): void {
+    const { sweepPrev: prev, sweepNext: next } = exchange
+    if (prev !== undefined) prev.sweepNext = next
+    else if (this.#swept === exchange) this.#swept = next
+    if (next !== undefined) next.sweepPrev = prev
+    exchange.sweepPrev = undefined
+    exchange.sweepNext = undefined
+    if (this.#swept === undefined && this.#sweep !== undefined) {
+      clearInterval(this.#sweep)
+      this.#sweep = undefined
+    }
+  }
+
+  readonly #onSweep = (): void => {
+    const now = Date.now()
+    let exchange = this.#swept
+    while (exchange !== undefined) {
+      const next = exchange.sweepNext
+      if (exchange.deadline !== 0 && now >= exchange.deadline) exchange.expire()
+      exchange = next
     }
   }
 
@@ -280,6 +363,10 @@ export class Transport {
    * still has requests nobody waits for (often one still connecting).
    */
   async close(): Promise<void> {
+    if (this.#sweep !== undefined) {
+      clearInterval(this.#sweep)
+      this.#sweep = undefined
+    }
     for (const socket of this.#connecting) {
       socket.destroy(new Error('The HttpClient closed while this socket was connecting'))
     }
