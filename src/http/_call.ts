@@ -120,6 +120,8 @@ export class Call implements ExchangeOwner {
 
   /** Starts the call: its `total` timer, the user's signal, and the attempts. */
   start(): Promise<HttpResponse> {
+    const closed = this.engine.admit(this)
+    if (closed !== undefined) return Promise.reject(closed)
     const { signal, timeouts, method } = this.prepared
     if (signal?.aborted) this.abort(signal.reason)
     else if (signal !== undefined) follow(signal, this)

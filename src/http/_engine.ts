@@ -181,17 +181,23 @@ export class Engine {
     }
   }
 
-  /** Starts a call; with `reader`, the body is read inside the retry loop (fetchAll). */
-  start(prepared: Prepared, reader?: BodyReader): { call: Call; done: Promise<HttpResponse> } {
-    const call = new Call(this, prepared, reader)
+  /**
+   * A call, not started yet (`call.start()` does): with `reader`, the body is read inside the
+   * retry loop (fetchAll), which keeps the call to read its progress.
+   */
+  call(prepared: Prepared, reader?: BodyReader): Call {
+    return new Call(this, prepared, reader)
+  }
+
+  /** Counts `call` as live, or gives the error that stops it: the client closed. */
+  admit(call: Call): ClientClosedError | undefined {
     if (this.closed !== undefined) {
       call.finished = true
-      const error = new ClientClosedError({ method: prepared.method, url: prepared.url.href })
-      return { call, done: Promise.reject(error) }
+      return new ClientClosedError({ method: call.prepared.method, url: call.prepared.url.href })
     }
     this.active++
     this.#link(call)
-    return { call, done: call.start() }
+    return undefined
   }
 
   /** The response handed over for `exchange`, tied to `call` until its body is done. */

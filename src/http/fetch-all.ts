@@ -238,9 +238,8 @@ async function fetchOne<T>(
   let call: Call | undefined
   try {
     prepared = engine.prepare(template, input)
-    const started = engine.start(prepared, reader)
-    call = started.call
-    const response = await started.done
+    call = engine.call(prepared, reader)
+    const response = await call.start()
     let value: T
     let size: number
     if (plainText) {
