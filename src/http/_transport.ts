@@ -230,7 +230,8 @@ export class Exchange implements PermitHolder, BodySource {
     this.#armedMs = ms
     const transport = this.#transport
     if (ms < SWEPT_FROM || transport === undefined) {
-      this.#timer = setTimeout(this.#onTimer, ms)
+      // A closure only for the exchanges that take a native timer (short limits).
+      this.#timer = setTimeout(() => this.#onTimer(), ms)
     } else {
       this.deadline = Date.now() + ms
       transport.watch(this)
@@ -260,7 +261,7 @@ export class Exchange implements PermitHolder, BodySource {
     this.#onTimer()
   }
 
-  readonly #onTimer = (): void => {
+  #onTimer(): void {
     this.#timer = undefined
     const phase = this.#phase === PHASE_WAITING ? 'headers' : 'body'
     const error = new HttpTimeoutError({
