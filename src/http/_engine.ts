@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer'
 import * as zlib from 'node:zlib'
 import { discardBody } from './_body.js'
-import { type BodyReader, Call } from './_call.js'
+import { type BodyReader, Call, type CallHost, type Prepared, type Template } from './_call.js'
 import { classifyError } from './_classify.js'
 import {
   checkSignal,
@@ -23,27 +23,6 @@ import type { Exchange, Transport } from './_transport.js'
 import { ClientClosedError, InvalidRequestError, InvalidUrlError } from './errors.js'
 import { HttpResponse } from './http-response.js'
 import type { RequestOptions } from './request-options.js'
-
-/** A call's options resolved against the client's, before its URL is known. */
-export interface Template {
-  readonly method: string
-  readonly headers: Record<string, string>
-  readonly body: string | Uint8Array | undefined
-  readonly signal: AbortSignal | undefined
-  readonly timeouts: ResolvedTimeouts
-  readonly retry: RetrySettings
-  readonly redirect: ResolvedRedirect
-  readonly maxBodySize: number
-  readonly throwOnStatus: boolean
-  /** What is wrong with the method or a header, found once; each call reports it. */
-  readonly problem: string | undefined
-}
-
-/** One call's request, ready to send. */
-export interface Prepared extends Template {
-  readonly input: unknown
-  readonly url: URL
-}
 
 /** The client's own settings, the base every call's options resolve against. */
 export interface EngineSettings {
@@ -90,7 +69,7 @@ function contentLength(headers: Readonly<Record<string, unknown>> | undefined): 
   return Number(value)
 }
 
-export class Engine {
+export class Engine implements CallHost {
   readonly transport: Transport
   readonly permits: Permits
   readonly settings: EngineSettings
