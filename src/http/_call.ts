@@ -4,10 +4,12 @@
 import { sleep } from '../task/index.js'
 import { classifyError, isStaleConnection } from './_classify.js'
 import { type Decision, decide } from './_decide.js'
-import type { Engine, Prepared } from './_engine.js'
+import type { ResolvedRedirect, ResolvedTimeouts } from './_options.js'
+import type { Permits } from './_permits.js'
 import { proxyErrorOf } from './_proxy-agent.js'
 import { type HopRequest, locationFromHeader, nextHop } from './_redirect.js'
-import { Exchange, type ExchangeOwner } from './_transport.js'
+import type { RetrySettings } from './_retry.js'
+import { Exchange, type ExchangeOwner, type Transport } from './_transport.js'
 import {
   type HttpHeaders,
   HttpStatusError,
@@ -18,6 +20,47 @@ import type { HttpResponse } from './http-response.js'
 
 export type { Decision }
 export { decide }
+
+/** A call's options resolved against the client's, before its URL is known. */
+export interface Template {
+  readonly method: string
+  readonly headers: Record<string, string>
+  readonly body: string | Uint8Array | undefined
+  readonly signal: AbortSignal | undefined
+  readonly timeouts: ResolvedTimeouts
+  readonly retry: RetrySettings
+  readonly redirect: ResolvedRedirect
+  readonly maxBodySize: number
+  readonly throwOnStatus: boolean
+  /** Offer HTTP/2 to an `https:` origin. */
+  readonly http2: boolean
+  /** What is wrong with the method or a header, found once; each call reports it. */
+  readonly problem: string | undefined
+}
+
+/** One call's request, ready to send. */
+export interface Prepared extends Template {
+  readonly input: unknown
+  readonly url: URL
+}
+
+/** What a call needs of the client's engine (`_engine.ts` implements it). */
+export interface CallHost {
+  readonly transport: Transport
+  readonly permits: Permits
+  /** Counts `call` as live, or gives the error that stops it: the client closed. */
+  admit(call: Call): Error | undefined
+  /** undici is done with `exchange`: free its slot. */
+  settled(exchange: Exchange): void
+  /** Frees the body of an attempt not handed over. */
+  discard(exchange: Exchange): Promise<void>
+  /** The response handed over for `exchange`. */
+  respond(call: Call, exchange: Exchange, redirects: string[] | undefined): HttpResponse
+  /** The body of `call`'s response is done with. */
+  responseDone(call: Call, response?: HttpResponse): void
+  /** The call is over. */
+  callDone(call: Call): void
+}
 
 /** Reads a response to the end inside the retry loop (fetchAll). */
 export type BodyReader = (response: HttpResponse) => Promise<unknown>
@@ -75,7 +118,7 @@ function unfollow(signal: AbortSignal, call: Call): void {
 }
 
 export class Call implements ExchangeOwner {
-  readonly engine: Engine
+  readonly engine: CallHost
   readonly prepared: Prepared
   readonly #reader: BodyReader | undefined
   /** fetchAll reads the body inside the loop: the loop, not the response, ends the call. */
@@ -111,7 +154,7 @@ export class Call implements ExchangeOwner {
   #resolve: ((exchange: Exchange) => void) | undefined = undefined
   #reject: ((error: unknown) => void) | undefined = undefined
 
-  constructor(engine: Engine, prepared: Prepared, reader: BodyReader | undefined) {
+  constructor(engine: CallHost, prepared: Prepared, reader: BodyReader | undefined) {
     this.engine = engine
     this.prepared = prepared
     this.#reader = reader
@@ -121,6 +164,8 @@ export class Call implements ExchangeOwner {
 
   /** Starts the call: its `total` timer, the user's signal, and the attempts. */
   start(): Promise<HttpResponse> {
+    const closed = this.engine.admit(this)
+    if (closed !== undefined) return Promise.reject(closed)
     const { signal, timeouts, method } = this.prepared
     if (signal?.aborted) this.abort(signal.reason)
     else if (signal !== undefined) follow(signal, this)
@@ -210,7 +255,7 @@ export class Call implements ExchangeOwner {
         if (this.aborted) throw this.reason
         this.attempts = retries + (replayed ? 2 : 1)
         this.url = hop.url.href
-        const exchange = new Exchange(this, hop, timeouts.headers, timeouts.body)
+        const exchange = new Exchange(this, hop, timeouts.headers, timeouts.body, engine.transport)
         if (!engine.permits.tryTake(exchange, hop.url)) {
           await engine.permits.take(exchange, hop.url, this.signal)
         }

@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib'
 import { checkSignal } from '../_internal/check.js'
 import { checkRequestParts } from '../_internal/request-check.js'
 import { discardBody } from './_body.js'
-import { type BodyReader, Call } from './_call.js'
+import { type BodyReader, Call, type CallHost, type Prepared, type Template } from './_call.js'
 import { classifyError } from './_classify.js'
 import { resolveHttp2 } from './_network.js'
 import {
@@ -25,29 +25,6 @@ import type { Exchange, Transport } from './_transport.js'
 import { ClientClosedError, InvalidRequestError, InvalidUrlError } from './errors.js'
 import { HttpResponse } from './http-response.js'
 import type { RequestOptions } from './request-options.js'
-
-/** A call's options resolved against the client's, before its URL is known. */
-export interface Template {
-  readonly method: string
-  readonly headers: Record<string, string>
-  readonly body: string | Uint8Array | undefined
-  readonly signal: AbortSignal | undefined
-  readonly timeouts: ResolvedTimeouts
-  readonly retry: RetrySettings
-  readonly redirect: ResolvedRedirect
-  readonly maxBodySize: number
-  readonly throwOnStatus: boolean
-  /** What is wrong with the method or a header, found once; each call reports it. */
-  readonly problem: string | undefined
-  /** Offer HTTP/2 to an `https:` origin. */
-  readonly http2: boolean
-}
-
-/** One call's request, ready to send. */
-export interface Prepared extends Template {
-  readonly input: unknown
-  readonly url: URL
-}
 
 /** The client's own settings, the base every call's options resolve against. */
 export interface EngineSettings {
@@ -95,7 +72,7 @@ function contentLength(headers: Readonly<Record<string, unknown>> | undefined): 
   return Number(value)
 }
 
-export class Engine {
+export class Engine implements CallHost {
   readonly transport: Transport
   readonly permits: Permits
   readonly settings: EngineSettings
@@ -188,17 +165,23 @@ export class Engine {
     }
   }
 
-  /** Starts a call; with `reader`, the body is read inside the retry loop (fetchAll). */
-  start(prepared: Prepared, reader?: BodyReader): { call: Call; done: Promise<HttpResponse> } {
-    const call = new Call(this, prepared, reader)
+  /**
+   * A call, not started yet (`call.start()` does): with `reader`, the body is read inside the
+   * retry loop (fetchAll), which keeps the call to read its progress.
+   */
+  call(prepared: Prepared, reader?: BodyReader): Call {
+    return new Call(this, prepared, reader)
+  }
+
+  /** Counts `call` as live, or gives the error that stops it: the client closed. */
+  admit(call: Call): ClientClosedError | undefined {
     if (this.closed !== undefined) {
       call.finished = true
-      const error = new ClientClosedError({ method: prepared.method, url: prepared.url.href })
-      return { call, done: Promise.reject(error) }
+      return new ClientClosedError({ method: call.prepared.method, url: call.prepared.url.href })
     }
     this.active++
     this.#link(call)
-    return { call, done: call.start() }
+    return undefined
   }
 
   /** The response handed over for `exchange`, tied to `call` until its body is done. */

@@ -83,7 +83,16 @@ export class Permits {
     const { originPermit, hostPermit } = holder
     holder.originPermit = undefined
     holder.hostPermit = undefined
-    hostPermit?.release()
     originPermit?.release()
+    try {
+      hostPermit?.release()
+    } catch (error) {
+      // A user's gate failed to take its permit back. This runs inside undici's callbacks,
+      // where a throw would break the connection of an exchange that went well: say it.
+      process.emitWarning(
+        `The hostGate permit's release() threw: ${error instanceof Error ? error.message : String(error)}`,
+        { code: 'ASYNCWITH_HTTP_GATE_RELEASE' },
+      )
+    }
   }
 }

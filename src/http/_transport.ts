@@ -33,6 +33,15 @@ export interface TransportOptions {
   readonly network: NetworkSettings
 }
 
+/**
+ * Limits from this many ms up run on the transport's sweep (one interval for all exchanges,
+ * checking each deadline every {@link SWEEP_EVERY} ms) instead of a native timer each: a
+ * timer per request costs a batch measurably, and a second limit firing up to a tenth of a
+ * second late is noise. Shorter limits keep a precise timer of their own.
+ */
+const SWEPT_FROM = 1000
+const SWEEP_EVERY = 100
+
 const PHASE_WAITING = 0
 const PHASE_BODY = 1
 const PHASE_DONE = 2
@@ -66,13 +75,27 @@ export class Exchange implements PermitHolder, BodySource {
   #abortUndici: ((reason?: unknown) => void) | undefined = undefined
   #resume: (() => void) | undefined = undefined
   #timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** `Date.now()` when a long limit passes, while on the transport's sweep (0: none). */
+  deadline = 0
+  #armedMs = 0
+  /** The transport's list of exchanges on its sweep. */
+  sweepPrev: Exchange | undefined = undefined
+  sweepNext: Exchange | undefined = undefined
+  readonly #transport: Transport | undefined
   readonly #headersMs: number
   readonly #bodyMs: number
   #listeners: Array<() => void> | undefined = undefined
 
-  constructor(owner: ExchangeOwner, hop: HopRequest, headersMs: number, bodyMs: number) {
+  constructor(
+    owner: ExchangeOwner,
+    hop: HopRequest,
+    headersMs: number,
+    bodyMs: number,
+    transport?: Transport,
+  ) {
     this.owner = owner
     this.hop = hop
+    this.#transport = transport
     this.#headersMs = headersMs
     this.#bodyMs = bodyMs
   }
@@ -123,7 +146,7 @@ export class Exchange implements PermitHolder, BodySource {
   // --- BodySource ---
 
   resume(): void {
-    if (this.#timer !== undefined && this.#phase === PHASE_BODY) this.#timer.refresh()
+    if (this.#phase === PHASE_BODY) this.#bump()
     this.#resume?.()
   }
 
@@ -141,9 +164,7 @@ export class Exchange implements PermitHolder, BodySource {
       abort(this.reason)
       return
     }
-    if (this.#headersMs !== Number.POSITIVE_INFINITY && this.#timer === undefined) {
-      this.#timer = setTimeout(this.#onTimer, this.#headersMs)
-    }
+    if (this.#timer === undefined && this.deadline === 0) this.#arm(this.#headersMs)
   }
 
   onHeaders(
@@ -161,12 +182,9 @@ export class Exchange implements PermitHolder, BodySource {
     this.headersAt = Date.now()
     this.body = new BodyStream(this)
     const bodyMs = this.#bodyMs
-    if (bodyMs === Number.POSITIVE_INFINITY) this.#clearTimer()
-    else if (this.#timer !== undefined && bodyMs === this.#headersMs) this.#timer.refresh()
-    else {
-      this.#clearTimer()
-      this.#timer = setTimeout(this.#onTimer, bodyMs)
-    }
+    if (bodyMs === this.#armedMs && (this.#timer !== undefined || this.deadline !== 0)) {
+      this.#bump()
+    } else this.#arm(bodyMs)
     // HEAD, 204 and 304 have no body, whatever Content-Length says (RFC 9110 §6.4.1).
     if (this.hop.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
       this.#endBody()
@@ -177,7 +195,7 @@ export class Exchange implements PermitHolder, BodySource {
 
   onData(chunk: Buffer): boolean {
     if (this.#phase !== PHASE_BODY) return true
-    this.#timer?.refresh()
+    this.#bump()
     return (this.body as BodyStream).push(chunk)
   }
 
@@ -209,14 +227,45 @@ export class Exchange implements PermitHolder, BodySource {
     this.owner.onSettled(this)
   }
 
+  /** Starts the limit of `ms` for the current phase. */
+  #arm(ms: number): void {
+    this.#clearTimer()
+    if (ms === Number.POSITIVE_INFINITY) return
+    this.#armedMs = ms
+    const transport = this.#transport
+    if (ms < SWEPT_FROM || transport === undefined) {
+      // A closure only for the exchanges that take a native timer (short limits).
+      this.#timer = setTimeout(() => this.#onTimer(), ms)
+    } else {
+      this.deadline = Date.now() + ms
+      transport.watch(this)
+    }
+  }
+
+  /** Something happened: the current limit starts again. */
+  #bump(): void {
+    if (this.#timer !== undefined) this.#timer.refresh()
+    else if (this.deadline !== 0) this.deadline = Date.now() + this.#armedMs
+  }
+
   #clearTimer(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer)
       this.#timer = undefined
     }
+    if (this.deadline !== 0) {
+      this.deadline = 0
+      this.#transport?.unwatch(this)
+    }
   }
 
-  readonly #onTimer = (): void => {
+  /** The transport's sweep found the deadline passed. */
+  expire(): void {
+    this.#clearTimer()
+    this.#onTimer()
+  }
+
+  #onTimer(): void {
     this.#timer = undefined
     const phase = this.#phase === PHASE_WAITING ? 'headers' : 'body'
     const error = new HttpTimeoutError({
@@ -241,6 +290,9 @@ export class Transport {
   readonly #connecting = new Set<Socket>()
   /** Exchanges undici has not settled yet, including ones whose call has moved on. */
   dispatched = 0
+  /** Exchanges whose current limit runs on the sweep: an intrusive list. */
+  #swept: Exchange | undefined = undefined
+  #sweep: ReturnType<typeof setInterval> | undefined = undefined
 
   constructor(options: TransportOptions) {
     const { connections, keepAlive, tls } = options
@@ -262,6 +314,38 @@ export class Transport {
       connectMs,
       (extra) => this.#connector(connectMs, { ...tls, ...extra }),
     )
+  }
+
+  watch(exchange: Exchange): void {
+    const head = this.#swept
+    exchange.sweepPrev = undefined
+    exchange.sweepNext = head
+    if (head !== undefined) head.sweepPrev = exchange
+    this.#swept = exchange
+    this.#sweep ??= setInterval(this.#onSweep, SWEEP_EVERY)
+  }
+
+  unwatch(exchange: Exchange): void {
+    const { sweepPrev: prev, sweepNext: next } = exchange
+    if (prev !== undefined) prev.sweepNext = next
+    else if (this.#swept === exchange) this.#swept = next
+    if (next !== undefined) next.sweepPrev = prev
+    exchange.sweepPrev = undefined
+    exchange.sweepNext = undefined
+    if (this.#swept === undefined && this.#sweep !== undefined) {
+      clearInterval(this.#sweep)
+      this.#sweep = undefined
+    }
+  }
+
+  readonly #onSweep = (): void => {
+    const now = Date.now()
+    let exchange = this.#swept
+    while (exchange !== undefined) {
+      const next = exchange.sweepNext
+      if (exchange.deadline !== 0 && now >= exchange.deadline) exchange.expire()
+      exchange = next
+    }
   }
 
   /** Sends `exchange.hop` (offering HTTP/2 with `http2`); the exchange hears the rest. */
@@ -288,6 +372,10 @@ export class Transport {
    * still has requests nobody waits for (often one still connecting).
    */
   async close(): Promise<void> {
+    if (this.#sweep !== undefined) {
+      clearInterval(this.#sweep)
+      this.#sweep = undefined
+    }
     for (const socket of this.#connecting) {
       socket.destroy(new Error('The HttpClient closed while this socket was connecting'))
     }

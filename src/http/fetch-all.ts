@@ -5,8 +5,8 @@ import {
   mapConcurrent,
   pipe,
 } from '../iter/index.js'
-import type { BodyReader, Call } from './_call.js'
-import type { Engine, Prepared, Template } from './_engine.js'
+import type { BodyReader, Call, Prepared, Template } from './_call.js'
+import type { Engine } from './_engine.js'
 import type { HttpHeaders } from './errors.js'
 import type { HttpResponse } from './http-response.js'
 import type { RequestOptions } from './request-options.js'
@@ -238,9 +238,8 @@ async function fetchOne<T>(
   let call: Call | undefined
   try {
     prepared = engine.prepare(template, input)
-    const started = engine.start(prepared, reader)
-    call = started.call
-    const response = await started.done
+    call = engine.call(prepared, reader)
+    const response = await call.start()
     let value: T
     let size: number
     if (plainText) {

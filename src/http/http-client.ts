@@ -121,7 +121,7 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
   request(method: string, url: string | URL, options?: RequestOptions): RequestContext {
     return new RequestContext(() => {
       const engine = this.#engine
-      return engine.start(engine.prepare(engine.resolve(method, options), url)).done
+      return engine.call(engine.prepare(engine.resolve(method, options), url)).start()
     })
   }
 

@@ -288,6 +288,17 @@ describe('bad method or header (behaviour 8)', () => {
 })
 
 describe('one timer rule', () => {
+  it('runs a limit of a second or more on its own deadline too', async () => {
+    const client = newClient({ retry: 0, timeout: { headers: 1000, body: 1000 } })
+    const headers = await rejectionOf(client.get(server.url('/no-headers')))
+    expect(headers).toBeInstanceOf(HttpTimeoutError)
+    expect(headers).toMatchObject({ phase: 'headers', ms: 1000 })
+    const response = await client.get(server.url('/stall-body'))
+    const body = await rejectionOf(response.text())
+    expect(body).toMatchObject({ phase: 'body', ms: 1000 })
+    expect(client.statistics()).toMatchObject({ active: 0, openResponses: 0 })
+  })
+
   it('does not restart the headers limit on a 1xx response', async () => {
     const sockets = new Set<Socket>()
     const raw = createServer((socket) => {
