@@ -32,6 +32,19 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       '--body-dir cannot be combined with --queue yet: workers would write bodies on their own machines',
     )
   }
+  // Not stored with the job yet: refused rather than silently dropped by the workers.
+  const unshared = [
+    options.data !== undefined && '-d',
+    options.dataFile !== undefined && '--data-file',
+    options.http2 && '--http2',
+    options.cacert !== undefined && '--cacert',
+    options.insecure && '--insecure',
+  ].filter((flag): flag is string => flag !== false)
+  if (unshared.length > 0) {
+    throw new UsageError(
+      `${unshared.join(', ')} cannot be combined with --queue yet: the job does not carry ${unshared.length === 1 ? 'it' : 'them'} to its workers`,
+    )
+  }
   let recorded: RecordedSet | undefined
   if (options.resume) {
     try {

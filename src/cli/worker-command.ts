@@ -116,8 +116,8 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
       maxBodySize: job.maxBody,
       headers: job.headers,
     })
-    const read: FetchRead<unknown> =
-      job.body === 'text' ? 'text' : job.body === 'base64' ? 'bytes' : 'none'
+    // As plain fetch: bytes, and records.ts decides per body between text and base64.
+    const read: FetchRead<unknown> = job.body === 'none' ? 'none' : 'bytes'
     try {
       for (;;) {
         const source = frontier.source({ maxOwned })
