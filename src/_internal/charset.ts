@@ -231,3 +231,22 @@ export function streamDecoderFor(label: string | undefined): StreamDecoder {
 export function decodesCleanly(bytes: Uint8Array, label: string | undefined): boolean {
   return _charset(label).isClean(bytes)
 }
+
+/**
+ * The `charset` parameter of a `Content-Type` value, unquoted; `undefined` when it has none.
+ * One reading for the http layer's `text()` and the CLI's text-or-base64 choice.
+ */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  // Most types have no parameters at all: nothing to split.
+  if (contentType === undefined || !contentType.includes(';')) return undefined
+  for (const param of contentType.split(';').slice(1)) {
+    const at = param.indexOf('=')
+    if (at === -1 || param.slice(0, at).trim().toLowerCase() !== 'charset') continue
+    const value = param
+      .slice(at + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+    return value === '' ? undefined : value
+  }
+  return undefined
+}

@@ -1,6 +1,6 @@
 // `--body text` never mangles a body: it is text only when its type may be text and its bytes
 // are valid in its charset; otherwise the record carries it in base64.
-import { decoderFor, decodesCleanly } from '../_internal/charset.js'
+import { charsetOf, decoderFor, decodesCleanly } from '../_internal/charset.js'
 
 /** Media types that are never text, whatever their bytes happen to be. */
 const BINARY_TYPE =
@@ -21,19 +21,4 @@ export function bodyText(
   const label = charsetOf(type)
   if (!decodesCleanly(bytes, label)) return undefined
   return decoderFor(label).decode(bytes)
-}
-
-/** The `charset` parameter of a Content-Type, unquoted. */
-function charsetOf(contentType: string | undefined): string | undefined {
-  if (contentType === undefined || !contentType.includes(';')) return undefined
-  for (const param of contentType.split(';').slice(1)) {
-    const at = param.indexOf('=')
-    if (at === -1 || param.slice(0, at).trim().toLowerCase() !== 'charset') continue
-    const value = param
-      .slice(at + 1)
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-    return value === '' ? undefined : value
-  }
-  return undefined
 }

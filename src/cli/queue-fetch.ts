@@ -2,6 +2,7 @@
 // once, enqueues the input (resumably, bounded), and collects the records that workers commit
 // into one JSONL file, in completion order: append, fsync, and only then ack (design §6.5).
 // After a crash, `--resume` cuts a torn last line and skips records already in the file.
+
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
 import type { FetchOptions } from './args.js'
@@ -11,6 +12,7 @@ import { createReporter } from './progress.js'
 import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf } from './queue-job.js'
 import type { RunSummary } from './reporter.js'
 import { prepareResume, type RecordedSet } from './resume.js'
+import { emptySummary } from './summary.js'
 
 interface QueueIo {
   readonly stdin?: NodeJS.ReadableStream
@@ -94,16 +96,7 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
 
     const isTTY = io.stderr.isTTY === true
     const reporter = createReporter({ stream: io.stderr as never, quiet: options.quiet, isTTY })
-    const summary: RunSummary = {
-      total: 0,
-      ok: 0,
-      failed: 0,
-      byStatusClass: {},
-      errors: {},
-      wallMs: 0,
-      interrupted: false,
-      skipped: 0,
-    }
+    const summary: RunSummary = emptySummary()
     reporter.start({
       total:
         input.again === undefined || options.quiet || !isTTY

@@ -5,15 +5,9 @@ import type { RecordSummary, Reporter, RunSummary } from './reporter.js'
 
 const CLASS_KEYS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx']
 
-/**
- * Totals of a run, fed one record's facts at a time.
- * @example
- * const counter = new SummaryCounter(reporter, true)
- * counter.count(facts)
- * reporter.finish(counter.summary)
- */
-export class SummaryCounter {
-  readonly summary: RunSummary = {
+/** A summary with nothing counted yet (also the `--queue` coordinator's starting point). */
+export function emptySummary(): RunSummary {
+  return {
     total: 0,
     ok: 0,
     failed: 0,
@@ -23,6 +17,17 @@ export class SummaryCounter {
     interrupted: false,
     skipped: 0,
   }
+}
+
+/**
+ * Totals of a run, fed one record's facts at a time.
+ * @example
+ * const counter = new SummaryCounter(reporter, true)
+ * counter.count(facts)
+ * reporter.finish(counter.summary)
+ */
+export class SummaryCounter {
+  readonly summary: RunSummary = emptySummary()
   readonly #reporter: Reporter
   readonly #forward: boolean
 

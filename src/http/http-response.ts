@@ -1,7 +1,12 @@
 import type { Buffer } from 'node:buffer'
 import { STATUS_CODES } from 'node:http'
 import { pipeline, type Readable } from 'node:stream'
-import { decoderFor, type StreamDecoder, streamDecoderFor } from '../_internal/charset.js'
+import {
+  charsetOf,
+  decoderFor,
+  type StreamDecoder,
+  streamDecoderFor,
+} from '../_internal/charset.js'
 import { noop } from '../_internal/noop.js'
 import {
   type BodySink,
@@ -269,7 +274,7 @@ export class HttpResponse implements AsyncDisposable {
    * const html = await response.text()
    */
   async text(): Promise<string> {
-    const decoder = decoderFor(_charset(_headerValue(this.headers['content-type'])))
+    const decoder = decoderFor(charsetOf(_headerValue(this.headers['content-type'])))
     return decoder.decode(await this.#collect('pooled'))
   }
 
@@ -709,7 +714,7 @@ export class HttpResponse implements AsyncDisposable {
   }
 
   #textDecoder(): StreamDecoder {
-    return streamDecoderFor(_charset(_headerValue(this.headers['content-type'])))
+    return streamDecoderFor(charsetOf(_headerValue(this.headers['content-type'])))
   }
 }
 
@@ -721,22 +726,6 @@ function _contentLength(headers: HttpHeaders): number | undefined {
   const value = headers['content-length']
   if (typeof value !== 'string' || !/^\s*\d+\s*$/.test(value)) return undefined
   return Number(value)
-}
-
-/** The `charset` parameter of a `Content-Type`, unquoted. */
-function _charset(contentType: string | undefined): string | undefined {
-  // Most types have no parameters at all: nothing to split.
-  if (contentType === undefined || !contentType.includes(';')) return undefined
-  for (const param of contentType.split(';').slice(1)) {
-    const at = param.indexOf('=')
-    if (at === -1 || param.slice(0, at).trim().toLowerCase() !== 'charset') continue
-    const value = param
-      .slice(at + 1)
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-    return value === '' ? undefined : value
-  }
-  return undefined
 }
 
 /** Splits decoded text into lines as chunks arrive, keeping only the unfinished line. */
