@@ -1,6 +1,7 @@
 // One call: attempt → decide() → retry, follow or deliver, until a response is handed over
 // (or, for fetchAll, read to the end). One object per call carries its abort state, its
 // progress (what fetchAll reports) and its place in the client's lists.
+import { onAbort } from '../_internal/on-abort.js'
 import { sleep } from '../task/index.js'
 import { classifyError, isStaleConnection } from './_classify.js'
 import { type Decision, decide } from './_decide.js'
@@ -65,58 +66,6 @@ export interface CallHost {
 /** Reads a response to the end inside the retry loop (fetchAll). */
 export type BodyReader = (response: HttpResponse) => Promise<unknown>
 
-/**
- * The calls that follow one signal (a user's signal shared by many requests), linked through
- * the calls: one listener on the signal for all of them, as Node.js warns of a leak past ten,
- * and none left once the calls are done.
- */
-interface Fanout {
-  head: Call | undefined
-  fired: boolean
-  readonly listener: () => void
-}
-
-const fanouts = new WeakMap<AbortSignal, Fanout>()
-
-function follow(signal: AbortSignal, call: Call): void {
-  let fanout = fanouts.get(signal)
-  if (fanout === undefined) {
-    const entry: Fanout = {
-      head: undefined,
-      fired: false,
-      listener: () => {
-        entry.fired = true
-        fanouts.delete(signal)
-        const calls: Call[] = []
-        for (let node = entry.head; node !== undefined; node = node.fanNext) calls.push(node)
-        for (const node of calls) if (node.fanout === entry) node.abort(signal.reason)
-      },
-    }
-    fanout = entry
-    fanouts.set(signal, fanout)
-    signal.addEventListener('abort', fanout.listener, { once: true })
-  }
-  call.fanout = fanout
-  call.fanNext = fanout.head
-  if (fanout.head !== undefined) fanout.head.fanPrev = call
-  fanout.head = call
-}
-
-function unfollow(signal: AbortSignal, call: Call): void {
-  const fanout = call.fanout
-  if (fanout === undefined) return
-  const { fanPrev: prev, fanNext: next } = call
-  if (prev !== undefined) prev.fanNext = next
-  else fanout.head = next
-  if (next !== undefined) next.fanPrev = prev
-  call.fanout = undefined
-  call.fanPrev = undefined
-  call.fanNext = undefined
-  if (fanout.head !== undefined || fanout.fired) return
-  if (fanouts.get(signal) === fanout) fanouts.delete(signal)
-  signal.removeEventListener('abort', fanout.listener)
-}
-
 export class Call implements ExchangeOwner {
   readonly engine: CallHost
   readonly prepared: Prepared
@@ -147,9 +96,9 @@ export class Call implements ExchangeOwner {
   /** The engine's list of live calls. */
   prev: Call | undefined = undefined
   next: Call | undefined = undefined
-  fanout: Fanout | undefined = undefined
-  fanPrev: Call | undefined = undefined
-  fanNext: Call | undefined = undefined
+  linked = false
+  /** Stops following the user's signal (all calls on one signal share one listener). */
+  #unfollow: (() => void) | undefined = undefined
   #timer: ReturnType<typeof setTimeout> | undefined = undefined
   #resolve: ((exchange: Exchange) => void) | undefined = undefined
   #reject: ((error: unknown) => void) | undefined = undefined
@@ -168,7 +117,7 @@ export class Call implements ExchangeOwner {
     if (closed !== undefined) return Promise.reject(closed)
     const { signal, timeouts, method } = this.prepared
     if (signal?.aborted) this.abort(signal.reason)
-    else if (signal !== undefined) follow(signal, this)
+    else if (signal !== undefined) this.#unfollow = onAbort(signal, () => this.abort(signal.reason))
     const total = timeouts.total
     if (total !== Number.POSITIVE_INFINITY && !this.aborted) {
       this.#timer = setTimeout(() => {
@@ -369,8 +318,10 @@ export class Call implements ExchangeOwner {
       clearTimeout(this.#timer)
       this.#timer = undefined
     }
-    const signal = this.prepared.signal
-    if (signal !== undefined) unfollow(signal, this)
+    if (this.#unfollow !== undefined) {
+      this.#unfollow()
+      this.#unfollow = undefined
+    }
     this.engine.callDone(this)
   }
 }

@@ -5,6 +5,7 @@ import { Buffer } from 'node:buffer'
 import * as zlib from 'node:zlib'
 import { checkSignal } from '../_internal/check.js'
 import { checkRequestParts } from '../_internal/request-check.js'
+import { WaiterList } from '../_internal/waiter-list.js'
 import { discardBody } from './_body.js'
 import { type BodyReader, Call, type CallHost, type Prepared, type Template } from './_call.js'
 import { classifyError } from './_classify.js'
@@ -77,7 +78,8 @@ export class Engine implements CallHost {
   readonly permits: Permits
   readonly settings: EngineSettings
   /** Live calls: an intrusive list, so a call adds and removes itself without a Set's churn. */
-  #calls: Call | undefined = undefined
+  /** Every live call, so `close()` can reach them. */
+  readonly #calls = new WaiterList<Call>()
   active = 0
   openResponses = 0
   closed: Promise<void> | undefined = undefined
@@ -180,7 +182,7 @@ export class Engine implements CallHost {
       return new ClientClosedError({ method: call.prepared.method, url: call.prepared.url.href })
     }
     this.active++
-    this.#link(call)
+    this.#calls.push(call)
     return undefined
   }
 
@@ -217,7 +219,7 @@ export class Engine implements CallHost {
     }
     call.response = undefined
     this.openResponses--
-    if (call.finished) this.#unlink(call)
+    if (call.finished) this.#calls.remove(call)
     else if (!call.readsBody) call.finish()
   }
 
@@ -240,7 +242,7 @@ export class Engine implements CallHost {
 
   callDone(call: Call): void {
     this.active--
-    if (call.response === undefined) this.#unlink(call)
+    if (call.response === undefined) this.#calls.remove(call)
   }
 
   #warned = false
@@ -263,7 +265,7 @@ export class Engine implements CallHost {
   /** Aborts every call, releases open responses, closes the transport. */
   async close(): Promise<void> {
     const calls: Call[] = []
-    for (let call = this.#calls; call !== undefined; call = call.next) calls.push(call)
+    for (let call = this.#calls.head; call !== undefined; call = call.next) calls.push(call)
     for (const call of calls) {
       if (call.finished) continue
       call.abort(
@@ -271,26 +273,10 @@ export class Engine implements CallHost {
       )
     }
     const open: HttpResponse[] = []
-    for (let call = this.#calls; call !== undefined; call = call.next) {
+    for (let call = this.#calls.head; call !== undefined; call = call.next) {
       if (call.response !== undefined) open.push(call.response)
     }
     await Promise.all(open.map((response) => response.release().catch(() => {})))
     await this.transport.close()
-  }
-
-  #link(call: Call): void {
-    const head = this.#calls
-    call.next = head
-    if (head !== undefined) head.prev = call
-    this.#calls = call
-  }
-
-  #unlink(call: Call): void {
-    const { prev, next } = call
-    if (prev !== undefined) prev.next = next
-    else if (this.#calls === call) this.#calls = next
-    if (next !== undefined) next.prev = prev
-    call.prev = undefined
-    call.next = undefined
   }
 }
