@@ -1,9 +1,11 @@
 // The exchange with undici: a dispatcher per origin (a Pool, or a ProxyAgent through a
 // proxy; see _network.ts), our connector, one handler object per attempt (it is also the
 // attempt's abort handle and holds its permits), and shutdown.
+
 import type { Socket } from 'node:net'
 import { buildConnector, type Dispatcher, errors, util } from 'undici'
 import { noop } from '../_internal/noop.js'
+import { WaiterList } from '../_internal/waiter-list.js'
 import type { Permit } from '../task/index.js'
 import { type BodySource, BodyStream } from './_body.js'
 import { Dispatchers, type NetworkSettings } from './_network.js'
@@ -79,8 +81,9 @@ export class Exchange implements PermitHolder, BodySource {
   deadline = 0
   #armedMs = 0
   /** The transport's list of exchanges on its sweep. */
-  sweepPrev: Exchange | undefined = undefined
-  sweepNext: Exchange | undefined = undefined
+  prev: Exchange | undefined = undefined
+  next: Exchange | undefined = undefined
+  linked = false
   readonly #transport: Transport | undefined
   readonly #headersMs: number
   readonly #bodyMs: number
@@ -290,8 +293,8 @@ export class Transport {
   readonly #connecting = new Set<Socket>()
   /** Exchanges undici has not settled yet, including ones whose call has moved on. */
   dispatched = 0
-  /** Exchanges whose current limit runs on the sweep: an intrusive list. */
-  #swept: Exchange | undefined = undefined
+  /** Exchanges whose current limit runs on the sweep. */
+  readonly #swept = new WaiterList<Exchange>()
   #sweep: ReturnType<typeof setInterval> | undefined = undefined
 
   constructor(options: TransportOptions) {
@@ -317,22 +320,13 @@ export class Transport {
   }
 
   watch(exchange: Exchange): void {
-    const head = this.#swept
-    exchange.sweepPrev = undefined
-    exchange.sweepNext = head
-    if (head !== undefined) head.sweepPrev = exchange
-    this.#swept = exchange
+    if (!exchange.linked) this.#swept.push(exchange)
     this.#sweep ??= setInterval(this.#onSweep, SWEEP_EVERY)
   }
 
   unwatch(exchange: Exchange): void {
-    const { sweepPrev: prev, sweepNext: next } = exchange
-    if (prev !== undefined) prev.sweepNext = next
-    else if (this.#swept === exchange) this.#swept = next
-    if (next !== undefined) next.sweepPrev = prev
-    exchange.sweepPrev = undefined
-    exchange.sweepNext = undefined
-    if (this.#swept === undefined && this.#sweep !== undefined) {
+    this.#swept.remove(exchange)
+    if (this.#swept.length === 0 && this.#sweep !== undefined) {
       clearInterval(this.#sweep)
       this.#sweep = undefined
     }
@@ -340,9 +334,9 @@ export class Transport {
 
   readonly #onSweep = (): void => {
     const now = Date.now()
-    let exchange = this.#swept
+    let exchange = this.#swept.head
     while (exchange !== undefined) {
-      const next = exchange.sweepNext
+      const next = exchange.next
       if (exchange.deadline !== 0 && now >= exchange.deadline) exchange.expire()
       exchange = next
     }
