@@ -4,12 +4,12 @@
 // After a crash, `--resume` cuts a torn last line and skips records already in the file.
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
-import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
+import { RedisUnavailableError } from '../frontier/index.js'
 import type { FetchOptions } from './args.js'
 import { UsageError } from './errors.js'
 import { type InputEntry, openInput } from './input.js'
 import { createReporter } from './progress.js'
-import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf } from './queue-job.js'
+import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf, openJob } from './queue-job.js'
 import type { RunSummary } from './reporter.js'
 import { prepareResume, type RecordedSet } from './resume.js'
 import { emptySummary } from './summary.js'
@@ -55,17 +55,12 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       throw new UsageError(`cannot resume '${options.output}': ${(error as Error).message}`)
     }
   }
-  let frontier: RedisFrontier
-  try {
-    frontier = await RedisFrontier.open(options.queue!, { patience: 300_000 })
-  } catch (error) {
-    if (error instanceof RedisUnavailableError) {
-      io.stderr.write(`asyncwith: ${error.message}\n`)
-      return EXIT_REDIS_UNAVAILABLE
-    }
-    if (error instanceof TypeError) throw new UsageError(error.message)
-    throw error
-  }
+  const opened = await openJob(options.queue!, { patience: 300_000 }, (message) =>
+    io.stderr.write(`asyncwith: ${message}
+`),
+  )
+  if (typeof opened === 'number') return opened
+  const frontier = opened
   const input = openInput(options, (io.stdin ?? process.stdin) as never)
   let fd: number | undefined
   try {

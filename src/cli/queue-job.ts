@@ -2,13 +2,41 @@
 // (stored in Redis once, so workers cannot disagree) and the record format (today's, byte for
 // byte, built by records.ts).
 
-import type { FrontierItem } from '../frontier/index.js'
+import {
+  type FrontierItem,
+  RedisFrontier,
+  type RedisFrontierOptions,
+  RedisUnavailableError,
+} from '../frontier/index.js'
 import { type FetchOutcome, httpDefaults } from '../http/index.js'
 import type { BodyMode, FetchOptions } from './args.js'
+import { UsageError } from './errors.js'
 import { outcomeLine, type RecordFacts } from './records.js'
 
 /** Exit status of a worker or coordinator that gave up on Redis after `--redis-patience`. */
 export const EXIT_REDIS_UNAVAILABLE = 75
+
+/**
+ * Opens the job at `url` for a coordinator, a worker or `status`: a malformed URL is a usage
+ * error; Redis out of reach for longer than `options.patience` is told through `report` and
+ * gives {@link EXIT_REDIS_UNAVAILABLE} instead of a frontier.
+ */
+export async function openJob(
+  url: string,
+  options: RedisFrontierOptions,
+  report: (message: string) => void,
+): Promise<RedisFrontier | number> {
+  try {
+    return await RedisFrontier.open(url, options)
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) {
+      report(error.message)
+      return EXIT_REDIS_UNAVAILABLE
+    }
+    if (error instanceof TypeError) throw new UsageError(error.message)
+    throw error
+  }
+}
 
 /** The job-level options, as stored in the job's meta hash. */
 export interface QueueJobOptions {

@@ -1,8 +1,5 @@
-// `asyncwith status URL`: one screen on a `--queue` job, from anywhere. Exit 0 when the job is
-// done, 1 while it is not, 2 when there is no such job.
-import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
 import { UsageError } from './errors.js'
-import { EXIT_REDIS_UNAVAILABLE } from './queue-job.js'
+import { openJob } from './queue-job.js'
 
 export const STATUS_HELP = `Usage: asyncwith status redis://HOST:PORT/JOB
 
@@ -27,17 +24,12 @@ export async function runStatus(args: readonly string[], io: StatusIo): Promise<
       `status needs one job URL (redis://HOST:PORT/JOB), got '${args.join(' ')}'`,
     )
   }
-  let frontier: RedisFrontier
-  try {
-    frontier = await RedisFrontier.open(args[0]!, { patience: 5000 })
-  } catch (error) {
-    if (error instanceof RedisUnavailableError) {
-      io.stderr.write(`asyncwith: ${error.message}\n`)
-      return EXIT_REDIS_UNAVAILABLE
-    }
-    if (error instanceof TypeError) throw new UsageError(error.message)
-    throw error
-  }
+  const opened = await openJob(args[0]!, { patience: 5000 }, (message) =>
+    io.stderr.write(`asyncwith: ${message}
+`),
+  )
+  if (typeof opened === 'number') return opened
+  const frontier = opened
   try {
     const s = await frontier.status()
     if (!s.exists) {

@@ -5,7 +5,7 @@ import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
 import { type FetchRead, HttpClient } from '../http/index.js'
 import { parseDuration } from './args.js'
 import { UsageError } from './errors.js'
-import { EXIT_REDIS_UNAVAILABLE, type QueueJobOptions, queueRecord } from './queue-job.js'
+import { EXIT_REDIS_UNAVAILABLE, openJob, type QueueJobOptions, queueRecord } from './queue-job.js'
 
 export const WORKER_HELP = `Usage: asyncwith worker redis://HOST:PORT/JOB [options]
 
@@ -74,17 +74,9 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     if (!values.quiet) io.stderr.write(`asyncwith worker: ${text}\n`)
   }
 
-  let frontier: RedisFrontier
-  try {
-    frontier = await RedisFrontier.open(positionals[0]!, { lease, patience })
-  } catch (error) {
-    if (error instanceof RedisUnavailableError) {
-      say(error.message)
-      return EXIT_REDIS_UNAVAILABLE
-    }
-    if (error instanceof TypeError) throw new UsageError(error.message)
-    throw error
-  }
+  const opened = await openJob(positionals[0]!, { lease, patience }, say)
+  if (typeof opened === 'number') return opened
+  let frontier = opened
   try {
     let job = await frontier.jobOptions<QueueJobOptions>()
     if (job === undefined) say(`waiting for job '${frontier.job}'`)
