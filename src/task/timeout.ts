@@ -169,6 +169,17 @@ export class TimeoutScope
     this.#close()
   }
 
+  #passed(): boolean {
+    if (Date.now() >= this.#deadline) return true
+    const reason = this.#outer?.aborted ? this.#outer.reason : undefined
+    // The outer reason is a TimeoutError, or the cancellation standing for one further out.
+    const error = isTimeoutError(reason)
+      ? reason
+      : (reason as { cause?: unknown } | undefined)?.cause
+    const outerDeadline = isTimeoutError(error) ? expiredAt.get(error) : undefined
+    return outerDeadline !== undefined && outerDeadline >= this.#deadline
+  }
+
   #arm(): void {
     if (this.#deadline === Number.POSITIVE_INFINITY) return
     const fire = () => {
@@ -176,7 +187,9 @@ export class TimeoutScope
       this.#expired = true
       if (this.#controller.signal.aborted) return // an outer abort came first
       this.#firedFirst = true
-      this.#abort(new TimeoutError(this.#describe()))
+      const reason = new TimeoutError(this.#describe())
+      expiredAt.set(reason, this.#deadline)
+      this.#abort(reason)
     }
     const remaining = this.#deadline - Date.now()
     // A deadline that has already passed aborts at once, so the body's first signal-aware
@@ -202,7 +215,9 @@ export class TimeoutScope
     this.#closed = true
     // A deadline that passed while its timer had not run yet (one deadline shared with an
     // outer scope whose timer ran first) still counts as expired.
-    if (this.#controller.signal.aborted && Date.now() >= this.#deadline) this.#expired = true
+    // Node may run a timer a millisecond before `Date.now()` reaches its deadline, so an
+    // outer scope's expiry at the same or a later deadline counts as ours having passed.
+    if (this.#controller.signal.aborted && this.#passed()) this.#expired = true
     stopTimer(this.#timer)
     this.#timer = undefined
     this.#removeOuter?.()
@@ -287,6 +302,9 @@ function insideView(reason: unknown): unknown {
   views.set(reason, view)
   return view
 }
+
+/** The deadline each scope's own TimeoutError stands for. */
+const expiredAt = new WeakMap<object, number>()
 
 /** One cancellation per outer TimeoutError, so every scope inside sees the same object. */
 const views = new WeakMap<object, DOMException>()
