@@ -61,6 +61,7 @@ export class TimeoutScope
     this.#deadline = at
     this.#describe = describe
     this.#outer = signal
+    scopes.set(this.#controller.signal, this)
     if (signal?.aborted) {
       this.#controller.abort(insideView(signal.reason))
       return
@@ -146,6 +147,18 @@ export class TimeoutScope
     // TimeoutError, goes on unchanged; the scope it belongs to raises the TimeoutError.
     if (!this.#firedFirst) return
     const outer = this.#outer
+    // An enclosing scope whose deadline is no later has passed too, even if Node has not run
+    // its timer yet (ours ran first): it expires now, so only it raises (asyncio's
+    // test_nested_timeouts).
+    const outerScope = outer === undefined ? undefined : scopes.get(outer)
+    if (
+      outerScope !== undefined &&
+      !outerScope.#closed &&
+      !outerScope.signal.aborted &&
+      outerScope.#deadline <= this.#deadline
+    ) {
+      outerScope.#expire()
+    }
     if (outer?.aborted) {
       // Our deadline and an outer one both passed: the outer scope raises, so leave here as
       // the cancellation the outer abort is, seen from inside.
@@ -182,20 +195,22 @@ export class TimeoutScope
 
   #arm(): void {
     if (this.#deadline === Number.POSITIVE_INFINITY) return
-    const fire = () => {
-      this.#timer = undefined
-      this.#expired = true
-      if (this.#controller.signal.aborted) return // an outer abort came first
-      this.#firedFirst = true
-      const reason = new TimeoutError(this.#describe())
-      expiredAt.set(reason, this.#deadline)
-      this.#abort(reason)
-    }
     const remaining = this.#deadline - Date.now()
     // A deadline that has already passed aborts at once, so the body's first signal-aware
     // step fails (trio's cancel scope with a past deadline), rather than a macrotask later.
-    if (remaining <= 0) fire()
-    else this.#timer = startTimer(fire, remaining)
+    if (remaining <= 0) this.#expire()
+    else this.#timer = startTimer(() => this.#expire(), remaining)
+  }
+
+  #expire(): void {
+    stopTimer(this.#timer)
+    this.#timer = undefined
+    this.#expired = true
+    if (this.#controller.signal.aborted) return // an outer abort came first
+    this.#firedFirst = true
+    const reason = new TimeoutError(this.#describe())
+    expiredAt.set(reason, this.#deadline)
+    this.#abort(reason)
   }
 
   #abort(reason: unknown): void {
@@ -302,6 +317,9 @@ function insideView(reason: unknown): unknown {
   views.set(reason, view)
   return view
 }
+
+/** The scope each scope signal belongs to, to find an enclosing scope from `options.signal`. */
+const scopes = new WeakMap<AbortSignal, TimeoutScope>()
 
 /** The deadline each scope's own TimeoutError stands for. */
 const expiredAt = new WeakMap<object, number>()
