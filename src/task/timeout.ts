@@ -61,6 +61,7 @@ export class TimeoutScope
     this.#deadline = at
     this.#describe = describe
     this.#outer = signal
+    scopes.set(this.#controller.signal, this)
     if (signal?.aborted) {
       this.#controller.abort(insideView(signal.reason))
       return
@@ -146,6 +147,18 @@ export class TimeoutScope
     // TimeoutError, goes on unchanged; the scope it belongs to raises the TimeoutError.
     if (!this.#firedFirst) return
     const outer = this.#outer
+    // An enclosing scope whose deadline is no later has passed too, even if Node has not run
+    // its timer yet (ours ran first): it expires now, so only it raises (asyncio's
+    // test_nested_timeouts).
+    const outerScope = outer === undefined ? undefined : scopes.get(outer)
+    if (
+      outerScope !== undefined &&
+      !outerScope.#closed &&
+      !outerScope.signal.aborted &&
+      outerScope.#deadline <= this.#deadline
+    ) {
+      outerScope.#expire()
+    }
     if (outer?.aborted) {
       // Our deadline and an outer one both passed: the outer scope raises, so leave here as
       // the cancellation the outer abort is, seen from inside.
@@ -169,20 +182,35 @@ export class TimeoutScope
     this.#close()
   }
 
+  #passed(): boolean {
+    if (Date.now() >= this.#deadline) return true
+    const reason = this.#outer?.aborted ? this.#outer.reason : undefined
+    // The outer reason is a TimeoutError, or the cancellation standing for one further out.
+    const error = isTimeoutError(reason)
+      ? reason
+      : (reason as { cause?: unknown } | undefined)?.cause
+    const outerDeadline = isTimeoutError(error) ? expiredAt.get(error) : undefined
+    return outerDeadline !== undefined && outerDeadline >= this.#deadline
+  }
+
   #arm(): void {
     if (this.#deadline === Number.POSITIVE_INFINITY) return
-    const fire = () => {
-      this.#timer = undefined
-      this.#expired = true
-      if (this.#controller.signal.aborted) return // an outer abort came first
-      this.#firedFirst = true
-      this.#abort(new TimeoutError(this.#describe()))
-    }
     const remaining = this.#deadline - Date.now()
     // A deadline that has already passed aborts at once, so the body's first signal-aware
     // step fails (trio's cancel scope with a past deadline), rather than a macrotask later.
-    if (remaining <= 0) fire()
-    else this.#timer = startTimer(fire, remaining)
+    if (remaining <= 0) this.#expire()
+    else this.#timer = startTimer(() => this.#expire(), remaining)
+  }
+
+  #expire(): void {
+    stopTimer(this.#timer)
+    this.#timer = undefined
+    this.#expired = true
+    if (this.#controller.signal.aborted) return // an outer abort came first
+    this.#firedFirst = true
+    const reason = new TimeoutError(this.#describe())
+    expiredAt.set(reason, this.#deadline)
+    this.#abort(reason)
   }
 
   #abort(reason: unknown): void {
@@ -202,7 +230,9 @@ export class TimeoutScope
     this.#closed = true
     // A deadline that passed while its timer had not run yet (one deadline shared with an
     // outer scope whose timer ran first) still counts as expired.
-    if (this.#controller.signal.aborted && Date.now() >= this.#deadline) this.#expired = true
+    // Node may run a timer a millisecond before `Date.now()` reaches its deadline, so an
+    // outer scope's expiry at the same or a later deadline counts as ours having passed.
+    if (this.#controller.signal.aborted && this.#passed()) this.#expired = true
     stopTimer(this.#timer)
     this.#timer = undefined
     this.#removeOuter?.()
@@ -287,6 +317,12 @@ function insideView(reason: unknown): unknown {
   views.set(reason, view)
   return view
 }
+
+/** The scope each scope signal belongs to, to find an enclosing scope from `options.signal`. */
+const scopes = new WeakMap<AbortSignal, TimeoutScope>()
+
+/** The deadline each scope's own TimeoutError stands for. */
+const expiredAt = new WeakMap<object, number>()
 
 /** One cancellation per outer TimeoutError, so every scope inside sees the same object. */
 const views = new WeakMap<object, DOMException>()

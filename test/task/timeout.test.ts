@@ -697,3 +697,54 @@ describe('deadline()', () => {
     expect(() => deadline(at as number)).toThrow(message)
   })
 })
+
+describe('timeout() nested on one deadline', () => {
+  it('counts the inner scope expired even when the outer timer ran before Date.now() reached the deadline', async () => {
+    vi.useFakeTimers()
+    const t0 = Date.now()
+    const outer = deadline(t0 + 10)
+    // Node may run a timer a millisecond early by Date.now(): make the outer one do so.
+    vi.setSystemTime(t0 - 1)
+    let inner: TimeoutScope | undefined
+    const outcome = rejectionOf(
+      withContext(outer, ({ signal }) => {
+        inner = deadline(t0 + 10, { signal })
+        return withContext(inner, (scope) => sleep(5000, { signal: scope.signal }))
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(10)
+    expect(Date.now()).toBeLessThan(t0 + 10)
+    expect(await outcome).toBe(outer.signal.reason)
+    expect(outer.expired).toBe(true)
+    expect(inner?.expired).toBe(true)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('lets only the outer scope raise even when the inner timer runs first', async () => {
+    vi.useFakeTimers()
+    const t0 = Date.now()
+    const outer = deadline(t0 + 10)
+    // The inner scope is created a millisecond later, so its timer is due first.
+    vi.setSystemTime(t0 + 1)
+    let inner: TimeoutScope | undefined
+    let seenInside: unknown
+    const outcome = rejectionOf(
+      withContext(outer, async ({ signal }) => {
+        inner = deadline(t0 + 10, { signal })
+        seenInside = await rejectionOf(
+          withContext(inner, (scope) => sleep(5000, { signal: scope.signal })),
+        )
+        throw seenInside
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(9)
+    const error = await outcome
+    expect(error).toBe(outer.signal.reason)
+    expect(isTimeoutError(error)).toBe(true)
+    expect(isTimeoutError(seenInside)).toBe(false)
+    expect((seenInside as Error).name).toBe('AbortError')
+    expect(outer.expired).toBe(true)
+    expect(inner?.expired).toBe(true)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
