@@ -9,6 +9,10 @@ import pLimit from 'p-limit'
 const COUNT = 100_000
 const trivial = async (_signal?: AbortSignal): Promise<number> => 1
 const fns = Array.from({ length: COUNT }, () => trivial)
+// A task that takes no signal cannot be cancelled alone, so it gets no AbortSignal of its own:
+// on Node.js 20 creating one costs about 4 µs, 50x a trivial task.
+const noSignal = async (): Promise<number> => 1
+const noSignalFns = Array.from({ length: COUNT }, () => noSignal)
 
 summary(() => {
   group(`task: spawn and join ${COUNT.toLocaleString('en')} trivial tasks`, () => {
@@ -20,6 +24,12 @@ summary(() => {
     bench('TaskGroup: spawn all, leave', async () => {
       await withContext(new TaskGroup(), (group) => {
         for (const fn of fns) group.spawn(fn)
+      })
+    })
+
+    bench('TaskGroup: spawn all (functions take no signal), leave', async () => {
+      await withContext(new TaskGroup(), (group) => {
+        for (const fn of noSignalFns) group.spawn(fn)
       })
     })
 
