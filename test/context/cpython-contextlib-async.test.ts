@@ -61,9 +61,13 @@ describe('CPython test_contextlib_async.py', () => {
       // A regression test for https://bugs.python.org/issue33786: leaving an async generator
       // early while it is inside a generator manager.
       let cleanups = 0
+      const errorsSeen: unknown[] = []
       const ctx = contextManager(async function* () {
         try {
           yield
+        } catch (error) {
+          errorsSeen.push(error)
+          throw error
         } finally {
           cleanups++
         }
@@ -87,6 +91,9 @@ describe('CPython test_contextlib_async.py', () => {
       expect(caught).toBe(exc)
       expect(ret).toEqual([11])
       expect(cleanups).toBe(2)
+      // The outer ctx saw the error. The one inside gen() was left by return(), which
+      // disposal cannot tell from success: no GeneratorExit (README, "Where asyncwith differs").
+      expect(errorsSeen).toEqual([exc])
 
       // 3.14: break, then aclose() (return()) the generator again.
       const g = gen()
@@ -96,6 +103,7 @@ describe('CPython test_contextlib_async.py', () => {
       }
       await g.return(undefined)
       expect(cleanups).toBe(3)
+      expect(errorsSeen).toEqual([exc])
     })
 
     it('test_exit_is_abstract', async () => {
