@@ -84,8 +84,17 @@ export async function _enter<T>(resource: _Enterable<T>, what: string): Promise<
   const dispose = _disposeMethodOf(resource)
   if (dispose === undefined) {
     throw new TypeError(
-      `Expected ${what} to be an AsyncContextManager (enter and exit methods), an AsyncDisposable or a Disposable, got ${describeValue(resource)}`,
+      `Expected ${what} to be an asynchronous context manager (enter and exit methods), an AsyncDisposable or a Disposable, got ${describeValue(resource)}${_missingHalf(resource)}`,
     )
   }
   return { value: resource as T, exit: _disposalExit(dispose) }
+}
+
+// Names the missing method of a half-made manager, as Python 3.13 does ("missed __exit__").
+function _missingHalf(value: unknown): string {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return ''
+  const hasEnter = typeof (value as { enter?: unknown }).enter === 'function'
+  const hasExit = typeof (value as { exit?: unknown }).exit === 'function'
+  if (hasEnter === hasExit) return ''
+  return `, which has no ${hasEnter ? 'exit' : 'enter'} method`
 }
