@@ -24,6 +24,8 @@ export class Committer {
   #flushTimer: ReturnType<typeof setTimeout> | undefined
   /** Batches sent and not yet answered. */
   readonly sending = new Set<Promise<void>>()
+  /** Outcomes committed by this process (the worker's "fetched" in its reports). */
+  committed = 0
 
   constructor(
     connection: Connection,
@@ -71,6 +73,7 @@ export class Committer {
     // arguments to encode than five per outcome.
     this.#batch += `${item.id}\t${item.line}\t${kind}\t${counters}\t${json}\n`
     this.#batchIds.push(item.id)
+    this.committed++
     if (this.#batchIds.length >= this.#commitBatch) {
       this.#send()
       // Batches are independent and idempotent: a few may be in flight at once.

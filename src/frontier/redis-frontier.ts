@@ -13,6 +13,7 @@ import { type JobKeys, jobKeys } from './_keys.js'
 import { LeaseSource } from './_lease-source.js'
 import { Leases } from './_leases.js'
 import { produce } from './_producer.js'
+import { WorkerReport } from './_worker-report.js'
 import { RedisHostGate, type RedisHostGateOptions } from './host-gate.js'
 import { type JobStatus, readStatus } from './job-status.js'
 import { parseJobUrl } from './job-url.js'
@@ -53,6 +54,12 @@ export interface RedisFrontierOptions {
   readonly poisonAfter?: number
   /** Outcomes per commit script. @defaultValue 64 */
   readonly commitBatch?: number
+  /**
+   * How often a worker (a frontier whose {@link RedisFrontier.source} ran) reports its rate
+   * into the job's `workers` hash for `status`, in ms.
+   * @defaultValue 5000
+   */
+  readonly reportEvery?: number
   /** How a record is written. @defaultValue a small JSON record (line, input, url, ok, status, attempts, error) */
   readonly record?: RecordFormat
 }
@@ -88,6 +95,7 @@ export class RedisFrontier implements AsyncDisposable {
   readonly #leases = new Leases()
   readonly #leaseSource: LeaseSource
   readonly #committer: Committer
+  readonly #report: WorkerReport
 
   /** What this process's commits did. */
   readonly stats: {
@@ -123,6 +131,13 @@ export class RedisFrontier implements AsyncDisposable {
       options.record ?? defaultRecord,
       options.commitBatch ?? 64,
     )
+    this.#report = new WorkerReport(
+      connection,
+      this.#keys,
+      consumer,
+      options.reportEvery ?? 5000,
+      () => this.#committer.committed,
+    )
   }
 
   /**
@@ -145,6 +160,7 @@ export class RedisFrontier implements AsyncDisposable {
       'maxUncollected',
       'poisonAfter',
       'commitBatch',
+      'reportEvery',
     ] as const) {
       const value = options[name]
       if (value !== undefined && !(Number.isFinite(value) && value >= 1)) {
@@ -227,7 +243,9 @@ export class RedisFrontier implements AsyncDisposable {
     if (!(Number.isInteger(maxOwned) && maxOwned >= 1)) {
       throw new TypeError(`Expected \`maxOwned\` to be an integer >= 1, got ${String(maxOwned)}`)
     }
-    return this.#leaseSource.source(maxOwned, gate)
+    const source = this.#leaseSource.source(maxOwned, gate)
+    this.#report.start()
+    return source
   }
 
   /**
@@ -293,6 +311,7 @@ export class RedisFrontier implements AsyncDisposable {
     try {
       if (this.#leases.fatal === undefined) await this.flush()
     } finally {
+      await this.#report.stop(this.#leases.fatal === undefined)
       for (const item of this.#leases.owned.values()) item.permit?.release()
       await Promise.all(this.#committer.sending)
       // Let permit releases just sent reach Redis before the connection goes.
