@@ -4,10 +4,12 @@
 // After a crash, `--resume` cuts a torn last line and skips records already in the file.
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
-import { RedisUnavailableError } from '../frontier/index.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { RedisLostWritesError, RedisUnavailableError } from '../frontier/index.js'
 import type { FetchOptions } from './args.js'
 import { UsageError } from './errors.js'
 import { type InputEntry, openInput } from './input.js'
+import { LineSet } from './line-set.js'
 import { createReporter } from './progress.js'
 import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf, openJob } from './queue-job.js'
 import type { RunSummary } from './reporter.js'
@@ -83,11 +85,64 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       }
     }
 
+    // Collecting stops on an interrupt, or when the producer fails (no record would come).
+    const stopCollecting = new AbortController()
+    const onInterrupt = (): void => stopCollecting.abort()
+    if (io.interrupt?.aborted) stopCollecting.abort()
+    io.interrupt?.addEventListener('abort', onInterrupt, { once: true })
     let producerError: unknown
-    const produced = frontier.enqueue(itemsOf(input.entries())).catch((error: unknown) => {
-      producerError = error
-      return 0
+    const failed = (error: unknown): void => {
+      producerError ??= error
+      stopCollecting.abort()
+    }
+    // Redis can restart and lose writes (AOF everysec, no persistence, a failover; design §9):
+    // the lines it lost are produced again from the input, and the options if it lost the job.
+    let enqueued = 0
+    const produceAll = async (entries: AsyncIterable<InputEntry>): Promise<void> => {
+      for (;;) {
+        try {
+          enqueued = await frontier.enqueue(itemsOf(entries))
+          return
+        } catch (error) {
+          if (!(error instanceof RedisLostWritesError)) throw error
+          if (!options.quiet) io.stderr.write(`asyncwith: ${error.message}\n`)
+          entries = inputAgain(error.message)
+          await frontier.defineJob(wanted)
+        }
+      }
+    }
+    const inputAgain = (why: string): AsyncIterable<InputEntry> => {
+      if (input.again === undefined) {
+        throw new Error(`${why}, but the input was read from stdin: run again with --resume`)
+      }
+      return input.again()
+    }
+    let producing: Promise<void> = produceAll(input.entries()).catch(failed)
+    // After a restart (a new run_id) with the producer done: produce again if lines are gone.
+    let runId = await frontier.redisRunId()
+    const watching = (async () => {
+      while (!stopCollecting.signal.aborted) {
+        await sleep(500, undefined, { signal: stopCollecting.signal })
+        const now = await frontier.redisRunId()
+        if (now === runId || stopCollecting.signal.aborted) continue
+        runId = now
+        // A producer still running meets the loss itself: its next send is checked.
+        await producing
+        const s = await frontier.status()
+        if (s.eof && s.count >= enqueued) continue
+        if (!options.quiet) {
+          io.stderr.write(
+            `asyncwith: Redis restarted and lost lines (it has ${s.count} of ${enqueued}): enqueueing them again\n`,
+          )
+        }
+        await frontier.defineJob(wanted)
+        producing = produceAll(inputAgain('Redis lost lines')).catch(failed)
+      }
+    })().catch((error: unknown) => {
+      if (!stopCollecting.signal.aborted) failed(error)
     })
+    // Lines already written in this run: after Redis lost writes they are recorded again.
+    const written = new LineSet()
 
     const isTTY = io.stderr.isTTY === true
     const reporter = createReporter({ stream: io.stderr as never, quiet: options.quiet, isTTY })
@@ -98,10 +153,7 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
           ? undefined
           : await countEntries(input.again()),
     })
-    const results = frontier.results({
-      batch: 1000,
-      ...(io.interrupt === undefined ? {} : { signal: io.interrupt }),
-    })
+    const results = frontier.results({ batch: 1000, signal: stopCollecting.signal })
     try {
       for await (const batch of results) {
         let text = ''
@@ -114,8 +166,9 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
             bytes: number
             error?: { code: string }
           }
-          // Already in the file before a crash of this coordinator (written, not acked).
-          if (recorded?.has(record.line, record.input)) {
+          // Already in the file: before a crash of this coordinator (written, not acked), or
+          // earlier in this run (Redis lost writes, so the line was fetched again).
+          if (recorded?.has(record.line, record.input) || !written.add(record.line)) {
             summary.skipped++
             continue
           }
@@ -139,10 +192,15 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       }
     } finally {
       await results.return()
+      stopCollecting.abort()
+      io.interrupt?.removeEventListener('abort', onInterrupt)
     }
     const interrupted = io.interrupt?.aborted === true
     if (interrupted) input.close()
-    else await produced
+    else {
+      await producing
+      await watching
+    }
     summary.wallMs = Math.round(performance.now() - startedAt)
     summary.interrupted = interrupted
     reporter.finish(summary)

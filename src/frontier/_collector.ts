@@ -15,6 +15,7 @@ export async function* collect(
   const size = options.batch ?? 1000
   const signal = options.signal
   await ensureGroups(connection, keys)
+  connection.waitForGroups = true
   // After a failed call (and at start) re-read our own pending list first: a read may have
   // run with its reply lost (design §6.5).
   let reread = true

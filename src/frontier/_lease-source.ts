@@ -2,7 +2,6 @@
 // lease/3 while held, and taken over from dead workers with XAUTOCLAIM after one lease. After a
 // failed call the worker re-reads its own pending list first (design §6.5).
 import { setMaxListeners } from 'node:events'
-import { ErrorReply } from '@redis/client'
 import type { HostGate } from '../http/index.js'
 import type { Connection } from './_connection.js'
 import { FAULT } from './_fault.js'
@@ -55,6 +54,7 @@ export class LeaseSource {
   source(maxOwned: number, gate: HostGate | undefined): AsyncIterableIterator<string | null> {
     if (this.#open) throw new Error('Expected one source() per frontier at a time')
     this.#open = true
+    this.#connection.waitForGroups = true
     this.#stop = new AbortController()
     const stop = this.#stop.signal
     // Every line waiting for its host's permit listens to it: as many as maxOwned.
@@ -139,23 +139,18 @@ export class LeaseSource {
       const read = (id: string, noack: boolean): Promise<Entry[]> =>
         readGroup(connection, WORKERS, this.#consumer, keys.in, room, id, noack)
       let entries: Entry[]
-      try {
-        if (reread) {
-          entries = await read(pelCursor, false)
-          const last = entries.at(-1)
-          if (entries.length < room || last === undefined) {
-            reread = false
-            pelCursor = '0'
-          } else pelCursor = last.id
-          const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
-          if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
-          entries = entries.filter((entry) => !entry.deleted)
-        } else {
-          entries = await read('>', FAULT === 'ack-on-read')
-        }
-      } catch (error) {
-        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) return 'empty'
-        throw error
+      if (reread) {
+        entries = await read(pelCursor, false)
+        const last = entries.at(-1)
+        if (entries.length < room || last === undefined) {
+          reread = false
+          pelCursor = '0'
+        } else pelCursor = last.id
+        const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
+        if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
+        entries = entries.filter((entry) => !entry.deleted)
+      } else {
+        entries = await read('>', FAULT === 'ack-on-read')
       }
       for (const entry of entries) take(entry, 1)
       // Take over dead workers' lines every lease/2, within the room left.

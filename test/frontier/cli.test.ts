@@ -107,6 +107,43 @@ describe('asyncwith fetch --queue, worker, status', () => {
     await source.return?.()
   })
 
+  it('a coordinator enqueues again what a Redis restart without persistence lost: one record per line', async () => {
+    const own = await startRedis() // appendonly no: a kill -9 loses everything
+    try {
+      const lines = Array.from({ length: 60 }, (_, i) => http.url(`/slow?ms=40&lost=${i + 1}`))
+      const input = join(dir, 'lost.txt')
+      const output = join(dir, 'lost.jsonl')
+      writeFileSync(input, `${lines.join('\n')}\n`)
+      const url = own.url('lost')
+      const coordinator = spawnCli(['fetch', '-i', input, '-o', output, '--queue', url])
+      const worker = spawnCli(['worker', url, '--concurrency', '2', '--lease', '2s', '-q'])
+      const written = (): number => {
+        try {
+          return readFileSync(output, 'utf8').split('\n').length - 1
+        } catch {
+          return 0
+        }
+      }
+      while (written() < 15) await new Promise((resolve) => setTimeout(resolve, 20))
+      await own.kill()
+      await own.start()
+      const [done, workerDone] = await Promise.all([
+        finished(coordinator, 60_000),
+        finished(worker, 60_000),
+      ])
+      expect(done.stderr).toContain('Redis restarted and lost lines')
+      expect(done.code).toBe(0)
+      expect(workerDone.code).toBe(0)
+      const records = parseRecords(readFileSync(output, 'utf8'))
+      expect(records.map((r) => r.line).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      )
+      expect(records.every((r) => r.input === lines[r.line - 1])).toBe(true)
+    } finally {
+      await own.stop()
+    }
+  })
+
   it('worker usage errors name the option and exit 2', async () => {
     const lease = await runCli(['worker', redis.url('u'), '--lease', 'soon'])
     expect(lease.code).toBe(2)
