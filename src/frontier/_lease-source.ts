@@ -205,9 +205,12 @@ export class LeaseSource {
     // Leases are renewed until close(), not just while the source runs: fetchAll still
     // finishes and commits the lines in flight after the source has ended.
     if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
-    this.#renewTimer = setInterval(() => {
-      renew().catch((error: unknown) => leases.fail(error))
-    }, this.#lease / 3)
+    this.#renewTimer = undefined
+    if (FAULT !== 'no-renew') {
+      this.#renewTimer = setInterval(() => {
+        renew().catch((error: unknown) => leases.fail(error))
+      }, this.#lease / 3)
+    }
 
     const finish = (): IteratorResult<string | null> => {
       this.#stop.abort()
