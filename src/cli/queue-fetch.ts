@@ -57,7 +57,8 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       throw new UsageError(`cannot resume '${options.output}': ${(error as Error).message}`)
     }
   }
-  const opened = await openJob(options.queue!, { patience: 300_000 }, (message) =>
+  const patience = options.redisPatience ?? 300_000
+  const opened = await openJob(options.queue!, { patience }, (message) =>
     io.stderr.write(`asyncwith: ${message}
 `),
   )

@@ -194,6 +194,34 @@ describe('asyncwith fetch --queue, worker, status', () => {
     }
   })
 
+  it('a coordinator whose Redis is gone exits 75 after --redis-patience', async () => {
+    const gone = await runCli([
+      'fetch',
+      http.url('/status/200'),
+      '--queue',
+      `redis+unix://${join(dir, 'no.sock')}?job=x`,
+      '--redis-patience',
+      '300ms',
+    ])
+    expect(gone.code).toBe(75)
+    expect(gone.stderr).toContain('Redis unreachable for 0 s')
+    const alone = await runCli(['fetch', http.url('/status/200'), '--redis-patience', '1s'])
+    expect(alone.code).toBe(2)
+    expect(alone.stderr).toContain('--redis-patience needs --queue')
+    const bad = await runCli([
+      'fetch',
+      http.url('/'),
+      '--queue',
+      'redis://h/j',
+      '--redis-patience',
+      'x',
+    ])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(
+      "--redis-patience must be a positive time such as 500ms, 30s or 2m, got 'x'",
+    )
+  })
+
   it('a worker whose Redis is gone exits 75 after --redis-patience', async () => {
     const gone = await runCli([
       'worker',
