@@ -4,14 +4,14 @@
 // After a crash, `--resume` cuts a torn last line and skips records already in the file.
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { RedisLostWritesError, RedisUnavailableError } from '../frontier/index.js'
+import { RedisUnavailableError } from '../frontier/index.js'
 import type { FetchOptions } from './args.js'
 import { UsageError } from './errors.js'
-import { type InputEntry, openInput } from './input.js'
+import { openInput } from './input.js'
 import { LineSet } from './line-set.js'
 import { createReporter } from './progress.js'
 import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf, openJob } from './queue-job.js'
+import { startQueueProducer } from './queue-producer.js'
 import type { RunSummary } from './reporter.js'
 import { prepareResume, type RecordedSet } from './resume.js'
 import { emptySummary } from './summary.js'
@@ -96,52 +96,15 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       producerError ??= error
       stopCollecting.abort()
     }
-    // Redis can restart and lose writes (AOF everysec, no persistence, a failover; design §9):
-    // the lines it lost are produced again from the input, and the options if it lost the job.
-    let enqueued = 0
-    const produceAll = async (entries: AsyncIterable<InputEntry>): Promise<void> => {
-      for (;;) {
-        try {
-          enqueued = await frontier.enqueue(itemsOf(entries))
-          return
-        } catch (error) {
-          if (!(error instanceof RedisLostWritesError)) throw error
-          if (!options.quiet) io.stderr.write(`asyncwith: ${error.message}\n`)
-          entries = inputAgain(error.message)
-          await frontier.defineJob(wanted)
-        }
-      }
-    }
-    const inputAgain = (why: string): AsyncIterable<InputEntry> => {
-      if (input.again === undefined) {
-        throw new Error(`${why}, but the input was read from stdin: run again with --resume`)
-      }
-      return input.again()
-    }
-    let producing: Promise<void> = produceAll(input.entries()).catch(failed)
-    // After a restart (a new run_id) with the producer done: produce again if lines are gone.
-    let runId = await frontier.redisRunId()
-    const watching = (async () => {
-      while (!stopCollecting.signal.aborted) {
-        await sleep(500, undefined, { signal: stopCollecting.signal })
-        const now = await frontier.redisRunId()
-        if (now === runId || stopCollecting.signal.aborted) continue
-        runId = now
-        // A producer still running meets the loss itself: its next send is checked.
-        await producing
-        const s = await frontier.status()
-        if (s.eof && s.count >= enqueued) continue
-        if (!options.quiet) {
-          io.stderr.write(
-            `asyncwith: Redis restarted and lost lines (it has ${s.count} of ${enqueued}): enqueueing them again\n`,
-          )
-        }
-        await frontier.defineJob(wanted)
-        producing = produceAll(inputAgain('Redis lost lines')).catch(failed)
-      }
-    })().catch((error: unknown) => {
-      if (!stopCollecting.signal.aborted) failed(error)
-    })
+    const producer = await startQueueProducer(
+      frontier,
+      input,
+      wanted,
+      (text) => {
+        if (!options.quiet) io.stderr.write(`asyncwith: ${text}\n`)
+      },
+      failed,
+    )
     // Lines already written in this run: after Redis lost writes they are recorded again.
     const written = new LineSet()
 
@@ -194,14 +157,12 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
     } finally {
       await results.return()
       stopCollecting.abort()
+      producer.stop()
       io.interrupt?.removeEventListener('abort', onInterrupt)
     }
     const interrupted = io.interrupt?.aborted === true
     if (interrupted) input.close()
-    else {
-      await producing
-      await watching
-    }
+    else await producer.settled()
     summary.wallMs = Math.round(performance.now() - startedAt)
     summary.interrupted = interrupted
     reporter.finish(summary)
@@ -219,10 +180,6 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
     if (fd !== undefined) closeSync(fd)
     await frontier.close()
   }
-}
-
-async function* itemsOf(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry> {
-  yield* entries
 }
 
 function count(
