@@ -144,6 +144,47 @@ describe('asyncwith fetch --queue, worker, status', () => {
     }
   })
 
+  it('a coordinator whose producer meets the loss enqueues the whole input again', async () => {
+    const own = await startRedis()
+    try {
+      const n = 300_000
+      const input = join(dir, 'many.txt')
+      writeFileSync(
+        input,
+        `${Array.from({ length: n }, (_, i) => `http://127.0.0.1:1/${i + 1}`).join('\n')}\n`,
+      )
+      const url = own.url('many')
+      const coordinator = spawnCli([
+        'fetch',
+        '-i',
+        input,
+        '-o',
+        join(dir, 'many.jsonl'),
+        '--queue',
+        url,
+      ])
+      let stderr = ''
+      coordinator.stderr!.on('data', (text: string) => {
+        stderr += text
+      })
+      const meta = async (field: string): Promise<string> =>
+        (await own.command('HGET', 'aw:{many}:meta', field)).trim()
+      // Kill Redis while the producer is still at work: lines enqueued, no eof yet.
+      while ((await meta('produced')) === '$-1') await new Promise((r) => setTimeout(r, 2))
+      expect(await meta('eof')).toBe('$-1')
+      await own.kill()
+      await own.start()
+      while ((await meta('eof')) !== '$1\r\n1') await new Promise((r) => setTimeout(r, 50))
+      expect(stderr).toContain('Redis lost enqueued lines')
+      expect(await meta('count')).toBe(`$${String(n).length}\r\n${n}`)
+      expect((await own.command('XLEN', 'aw:{many}:in')).trim()).toBe(`:${n}`)
+      coordinator.kill('SIGKILL')
+      await finished(coordinator)
+    } finally {
+      await own.stop()
+    }
+  })
+
   it('worker usage errors name the option and exit 2', async () => {
     const lease = await runCli(['worker', redis.url('u'), '--lease', 'soon'])
     expect(lease.code).toBe(2)
