@@ -3,14 +3,19 @@
 import { script } from './_connection.js'
 
 /**
- * KEYS: in, meta. ARGV: (line, text, problem JSON or '') triples, lines ascending. Adds only
- * lines after `produced`, so a producer that died halfway resumes where Redis stopped it.
+ * KEYS: in, meta. ARGV: after, eof ('1' marks the input's end), then (line, text, problem JSON
+ * or '') triples, lines ascending. Adds only lines after `produced`, so a producer that died
+ * halfway resumes where Redis stopped it. `after` is the last line this producer knows Redis
+ * had: when `produced` is below it, Redis lost writes (a restart without `appendfsync always`,
+ * a failover) and nothing is added, so no gap is ever closed over. Replies { 1, produced }, or
+ * { 0, produced } for that loss.
  */
 export const PRODUCE = script(
   'produce',
   `local produced = tonumber(redis.call('HGET', KEYS[2], 'produced') or '0')
+if produced < tonumber(ARGV[1]) then return { 0, produced } end
 local added = 0
-for i = 1, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   local line = tonumber(ARGV[i])
   if line > produced then
     if ARGV[i + 2] == '' then
@@ -26,7 +31,8 @@ if added > 0 then
   redis.call('HSET', KEYS[2], 'produced', produced)
   redis.call('HINCRBY', KEYS[2], 'count', added)
 end
-return produced`,
+if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'eof', '1') end
+return { 1, produced }`,
 )
 
 /**
@@ -74,7 +80,9 @@ return lost`,
  */
 export const COMMIT = script(
   'commit',
-  `local written, dups, fenced, counts = 0, 0, 0, {}
+  `-- No group (Redis lost it): fail before any write, so a retry later redoes the whole batch.
+redis.call('XPENDING', KEYS[1], ARGV[1])
+local written, dups, fenced, counts = 0, 0, 0, {}
 local data, pos = ARGV[4], 1
 while pos <= #data do
   local nl = string.find(data, '\\n', pos, true)
@@ -148,4 +156,38 @@ end
 redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], lease + 1000)
 return 0`,
+)
+
+/**
+ * KEYS: workers (a hash: consumer → JSON report). ARGV: consumer, report JSON (host, pid,
+ * rate, fetched), stale ms. Stamps the report with Redis's clock (`seen`, and `started` on a
+ * consumer's first report), removes reports not renewed for `stale` ms (killed workers), and
+ * lets the whole hash expire after `stale` once no worker reports. Replies Redis's time.
+ */
+export const REPORT = script(
+  'report',
+  `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local stale = tonumber(ARGV[3])
+local report = cjson.decode(ARGV[2])
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+local started = now
+if old then
+  local ok, previous = pcall(cjson.decode, old)
+  if ok and type(previous) == 'table' and type(previous.started) == 'number' then
+    started = previous.started
+  end
+end
+report.started = started
+report.seen = now
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(report))
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, r = pcall(cjson.decode, all[i + 1])
+  if not ok or type(r) ~= 'table' or type(r.seen) ~= 'number' or now - r.seen > stale then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+redis.call('PEXPIRE', KEYS[1], stale)
+return now`,
 )

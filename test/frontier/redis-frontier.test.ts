@@ -1,8 +1,14 @@
 // The frontier against a real redis-server: every line gets exactly one record, commits are
 // idempotent, a stalled worker's lines are taken over and its errors fenced, poison lines end
 // as records, and Redis is left clean.
+import { hostname } from 'node:os'
 import { createClient } from '@redis/client'
-import { RedisFrontier, RedisUnavailableError } from 'asyncwith/frontier'
+import {
+  RedisFrontier,
+  RedisLostWritesError,
+  RedisUnavailableError,
+  type WorkerStatus,
+} from 'asyncwith/frontier'
 import { HttpClient } from 'asyncwith/http'
 import { toArray } from 'asyncwith/iter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -103,6 +109,51 @@ describe('RedisFrontier', () => {
     await frontier.close()
     await client.close()
     expect(handles().length).toBeLessThanOrEqual(before)
+  })
+
+  it('shows each worker with its own report (host, pid, records, rate) and prunes dead ones', async () => {
+    const job = nextJob()
+    const key = `aw:{${job}}:workers`
+    await using frontier = await RedisFrontier.open(redis.url(job), {
+      consumer: 'w-report',
+      reportEvery: 50,
+    })
+    await frontier.enqueue(Array.from({ length: 30 }, (_, i) => http.url(`/slow?ms=20&r=${i}`)))
+    // A killed worker's last report, long stale: the next report removes it.
+    const dead = { host: 'gone', pid: 1, rate: 9, fetched: 9, started: 1, seen: 1 }
+    await inspect((c) => c.sendCommand(['HSET', key, 'w-dead', JSON.stringify(dead)]))
+    const mine = async (): Promise<WorkerStatus | undefined> =>
+      (await frontier.status()).workers.find((w) => w.name === 'w-report')
+    await using client = new HttpClient()
+    const seen: WorkerStatus[] = []
+    let committed = 0
+    for await (const outcome of client.fetchAll(frontier.source({ maxOwned: 4 }), {
+      concurrency: 2,
+    })) {
+      await frontier.commit(outcome)
+      if (++committed % 3 === 0) seen.push((await mine())!)
+    }
+    await frontier.flush()
+    // Leased lines show as pending (at most maxOwned), and some interval had commits in it.
+    expect(Math.max(...seen.map((w) => w.pending))).toBeLessThanOrEqual(4)
+    expect(Math.max(...seen.map((w) => w.report?.rate ?? 0))).toBeGreaterThan(0)
+    // A report after the last commit: every record counted, and no commit in its interval.
+    let last = await mine()
+    while (!(last?.report?.fetched === 30 && last.report.rate === 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      last = await mine()
+    }
+    expect(last).toMatchObject({
+      pending: 0,
+      report: { host: hostname(), pid: process.pid, fetched: 30, rate: 0 },
+    })
+    expect(last.report!.started).toBeGreaterThan(1)
+    const status = await frontier.status()
+    expect(status.workers.map((w) => w.name)).toEqual(['w-report'])
+    // The hash expires on its own once no worker reports; a clean close removes its report.
+    expect(Number(await inspect((c) => c.sendCommand(['PTTL', key])))).toBeGreaterThan(0)
+    await frontier.close()
+    expect(await inspect((c) => c.sendCommand(['HKEYS', key]))).toEqual([])
   })
 
   it('resumes an enqueue that died halfway without adding a line twice', async () => {
@@ -275,3 +326,51 @@ describe('RedisFrontier through a Redis kill -9 (AOF appendfsync always)', () =>
     }
   })
 })
+
+describe('RedisFrontier through a Redis restart that lost writes (no persistence)', () => {
+  it('an enqueue that meets the loss rejects with RedisLostWritesError; enqueueing again fills the gap', async () => {
+    const own = await startRedis()
+    try {
+      const lines = Array.from({ length: 2500 }, (_, i) => `http://127.0.0.1:1/${i}`)
+      await using frontier = await RedisFrontier.open(own.url('lost'))
+      const firstRunId = await frontier.redisRunId()
+      let restart: (() => Promise<void>) | undefined = async () => {
+        await own.kill()
+        await own.start()
+      }
+      async function* pausing(): AsyncGenerator<string> {
+        for (const [i, line] of lines.entries()) {
+          // After the first batch (1000 lines) reached Redis, Redis dies and comes back empty.
+          if (i === 1500 && restart !== undefined) {
+            await restart()
+            restart = undefined
+          }
+          yield line
+        }
+      }
+      const error = await frontier.enqueue(pausing()).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RedisLostWritesError)
+      expect(error).toMatchObject({ produced: 0, expected: 1000 })
+      expect(await frontier.redisRunId()).not.toBe(firstRunId)
+      // Nothing went past the gap: the stream holds no line at all.
+      expect(Number(await inspectOn(own, ['XLEN', 'aw:{lost}:in']))).toBe(0)
+      expect(await frontier.enqueue(lines)).toBe(2500)
+      const texts = await inspectOn(own, ['XRANGE', 'aw:{lost}:in', '-', '+'])
+      const numbers = (texts as [string, string[]][]).map(([, fields]) => Number(fields[1]))
+      expect(numbers).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1))
+      expect(await frontier.status()).toMatchObject({ count: 2500, eof: true })
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
+async function inspectOn(server: RedisServer, args: string[]): Promise<unknown> {
+  const client = createClient({ socket: { path: server.socket, tls: false } })
+  await client.connect()
+  try {
+    return await client.sendCommand(args)
+  } finally {
+    await client.close()
+  }
+}
