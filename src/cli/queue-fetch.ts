@@ -1,7 +1,9 @@
 // `asyncwith fetch --queue URL`: the coordinator of a job on Redis. It stores the job's options
 // once, enqueues the input (resumably, bounded), and collects the records that workers commit
-// into one JSONL file, in completion order: append, fsync, and only then ack (design §6.5).
-// After a crash, `--resume` cuts a torn last line and skips records already in the file.
+// into one JSONL file, in completion order (input order with --ordered: queue-order.ts):
+// append, fsync, and only then ack (design §6.5). After a crash, `--resume` cuts a torn last
+// line and skips records already in the file. Every option of plain `fetch` is the job's
+// (queue-job.ts) except --concurrency, which each worker chooses.
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { RedisUnavailableError } from '../frontier/index.js'
@@ -10,6 +12,7 @@ import { UsageError } from './errors.js'
 import { type InputEntry, openInput } from './input.js'
 import { createReporter } from './progress.js'
 import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf, openJob } from './queue-job.js'
+import { RecordOrder } from './queue-order.js'
 import type { RunSummary } from './reporter.js'
 import { prepareResume, type RecordedSet } from './resume.js'
 import { emptySummary } from './summary.js'
@@ -25,28 +28,13 @@ interface QueueIo {
 /** Runs the coordinator and resolves to `fetch`'s exit status (0, 1, 130; 75 Redis gone). */
 export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise<number> {
   const startedAt = performance.now()
-  if (options.ordered)
+  if (options.concurrency !== undefined) {
     throw new UsageError(
-      '--ordered cannot be combined with --queue: records arrive as workers finish',
-    )
-  if (options.bodyDir !== undefined) {
-    throw new UsageError(
-      '--body-dir cannot be combined with --queue yet: workers would write bodies on their own machines',
+      '--concurrency belongs to each worker with --queue: give it to `asyncwith worker URL --concurrency N`',
     )
   }
-  // Not stored with the job yet: refused rather than silently dropped by the workers.
-  const unshared = [
-    options.data !== undefined && '-d',
-    options.dataFile !== undefined && '--data-file',
-    options.http2 && '--http2',
-    options.cacert !== undefined && '--cacert',
-    options.insecure && '--insecure',
-  ].filter((flag): flag is string => flag !== false)
-  if (unshared.length > 0) {
-    throw new UsageError(
-      `${unshared.join(', ')} cannot be combined with --queue yet: the job does not carry ${unshared.length === 1 ? 'it' : 'them'} to its workers`,
-    )
-  }
+  // Read now (--data-file, --cacert), so a bad file is a usage error before Redis is touched.
+  const wanted = jobOptionsOf(options)
   let recorded: RecordedSet | undefined
   if (options.resume) {
     try {
@@ -70,7 +58,6 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
         `job '${frontier.job}' already exists on this Redis: add --resume to continue it, or choose another job name`,
       )
     }
-    const wanted = jobOptionsOf(options)
     const stored = await frontier.defineJob(wanted)
     if (JSON.stringify(stored) !== JSON.stringify(wanted) && !options.quiet) {
       io.stderr.write(`asyncwith: job '${frontier.job}' keeps the options it was started with\n`)
@@ -83,11 +70,37 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       }
     }
 
+    // --ordered as the job was started with it: the workers' backlog is the job's too.
+    const order = stored.ordered === true ? new RecordOrder<Collected>() : undefined
+    let tapped = 0
+    let tappedEnough: (() => void) | undefined
+    const tap = (entry: InputEntry): void => {
+      tapped++
+      // Lines already in the file (--resume) are not written again, so not waited for.
+      if (order !== undefined && !recorded?.has(entry.line, entry.text)) order.expect(entry.line)
+      if (tapped >= before.count) tappedEnough?.()
+    }
     let producerError: unknown
-    const produced = frontier.enqueue(itemsOf(input.entries())).catch((error: unknown) => {
+    const produced = frontier.enqueue(itemsOf(input.entries(), tap)).catch((error: unknown) => {
       producerError = error
       return 0
     })
+    let waited: (() => void) | undefined
+    if (order !== undefined && tapped < before.count) {
+      // After a crash, workers may commit lines the dead coordinator enqueued before this one
+      // has read them again: learn their order first, so every record's place is known.
+      await new Promise<void>((resolve) => {
+        tappedEnough = resolve
+        void produced.then(() => resolve())
+        io.interrupt?.addEventListener('abort', stopWaiting, { once: true })
+        function stopWaiting(): void {
+          resolve()
+        }
+        waited = () => io.interrupt?.removeEventListener('abort', stopWaiting)
+      })
+      waited?.()
+      tappedEnough = undefined
+    }
 
     const isTTY = io.stderr.isTTY === true
     const reporter = createReporter({ stream: io.stderr as never, quiet: options.quiet, isTTY })
@@ -98,44 +111,51 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
           ? undefined
           : await countEntries(input.again()),
     })
+    /** Appends records and makes them durable (fsync): only then may their batches be acked. */
+    const writeRecords = async (collected: readonly Collected[]): Promise<void> => {
+      let text = ''
+      for (const { json, record } of collected) {
+        text += `${json}\n`
+        count(summary, record)
+        reporter.record({
+          ok: record.ok,
+          bytes: record.bytes,
+          ...(record.status === undefined ? {} : { status: record.status }),
+          ...(record.error === undefined ? {} : { errorCode: record.error.code }),
+        })
+      }
+      if (text === '') return
+      if (fd === undefined) await write(io.stdout, text)
+      else {
+        writeAll(fd, text)
+        fsyncSync(fd)
+      }
+    }
     const results = frontier.results({
       batch: 1000,
       ...(io.interrupt === undefined ? {} : { signal: io.interrupt }),
     })
     try {
       for await (const batch of results) {
-        let text = ''
+        const fresh: { line: number; value: Collected }[] = []
         for (const { json } of batch.records) {
-          const record = JSON.parse(json) as {
-            line: number
-            input: string
-            ok: boolean
-            status?: number
-            bytes: number
-            error?: { code: string }
-          }
+          const record = JSON.parse(json) as Collected['record']
           // Already in the file before a crash of this coordinator (written, not acked).
           if (recorded?.has(record.line, record.input)) {
             summary.skipped++
             continue
           }
-          text += `${json}\n`
-          count(summary, record)
-          reporter.record({
-            ok: record.ok,
-            bytes: record.bytes,
-            ...(record.status === undefined ? {} : { status: record.status }),
-            ...(record.error === undefined ? {} : { errorCode: record.error.code }),
-          })
+          fresh.push({ line: record.line, value: { json, record } })
         }
-        if (text !== '') {
-          if (fd === undefined) await write(io.stdout, text)
-          else {
-            writeAll(fd, text)
-            fsyncSync(fd)
-          }
+        if (order === undefined) {
+          await writeRecords(fresh.map((item) => item.value))
+          await batch.ack()
+          continue
         }
-        await batch.ack()
+        order.add(fresh, batch.ack)
+        const { values, acks } = order.take()
+        await writeRecords(values)
+        for (const ack of acks) await ack()
       }
     } finally {
       await results.return()
@@ -162,8 +182,28 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
   }
 }
 
-async function* itemsOf(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry> {
-  yield* entries
+/** A collected record: its text, and the fields the summary counts. */
+interface Collected {
+  readonly json: string
+  readonly record: {
+    line: number
+    input: string
+    ok: boolean
+    status?: number
+    bytes: number
+    error?: { code: string }
+  }
+}
+
+/** The input's entries, each told to `tap` as the producer takes it. */
+async function* itemsOf(
+  entries: AsyncIterable<InputEntry>,
+  tap: (entry: InputEntry) => void,
+): AsyncGenerator<InputEntry> {
+  for await (const entry of entries) {
+    tap(entry)
+    yield entry
+  }
 }
 
 function count(

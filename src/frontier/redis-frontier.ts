@@ -347,7 +347,6 @@ export class RedisFrontier implements AsyncDisposable {
       }
       const room = maxOwned - this.#owned.size
       if (room <= 0) return 'full'
-      if (backlogged) return 'empty'
       if (this.#connection.failures !== seenFailures) {
         // A read may have run, and reached the AOF, with its reply lost: re-read our own list.
         seenFailures = this.#connection.failures
@@ -367,6 +366,10 @@ export class RedisFrontier implements AsyncDisposable {
           if (gone.length > 0)
             await this.#connection.call(['XACK', this.#keys.in, WORKERS, ...gone])
           entries = entries.filter((entry) => !entry.deleted)
+        } else if (backlogged) {
+          // No new lines while the collector is behind, but dead workers' lines are still
+          // taken over below: the one it waits for (an ordered collector) may be among them.
+          entries = []
         } else {
           entries = await this.#read(WORKERS, this.#keys.in, room, '>', FAULT === 'ack-on-read')
         }
