@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RedisFrontier } from 'asyncwith/frontier'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HELP } from '../../src/cli/args.js'
+import { MAX_JOB_DATA, ORDERED_BACKLOG } from '../../src/cli/queue-job.js'
 import {
   type CliRecord,
   finished,
@@ -154,6 +156,11 @@ const byLine = (records: readonly CliRecord[]): CliRecord[] =>
   [...records].sort((a, b) => a.line - b.line)
 
 describe('fetch --queue keeps the request options of plain fetch', { timeout: 60_000 }, () => {
+  it('--help tells the limits a job applies', () => {
+    expect(HELP).toContain(`at most ${MAX_JOB_DATA / 1024 ** 2}M`)
+    expect(HELP).toContain(`workers pause while ${ORDERED_BACKLOG} wait`)
+  })
+
   it('-d with -H: every worker sends the body once stored with the job, as a POST, as plain fetch', async () => {
     const urls = [1, 2, 3, 4].map((i) => http.url(`/echo?i=${i}`))
     const args = ['-d', '{"q":"é"}', '-H', 'Content-Type: application/json']
