@@ -193,6 +193,21 @@ describe('fetch --queue keeps the request options of plain fetch', { timeout: 60
     expect(byLine(queued.records).map(stable)).toEqual(plain.records.map(stable))
   })
 
+  it('--body base64, --max-body, -X and --retries: the same records as plain fetch', async () => {
+    const urls = [http.url('/bytes/100'), http.url('/bytes/300'), http.url('/status/503')]
+    const args = ['--body', 'base64', '--max-body', '200', '-X', 'GET', '--retries', '0']
+    const [queued, plain] = await Promise.all([queueRun(urls, args), plainRun(urls, args)])
+    expect([queued.code, plain.code]).toEqual([1, 1])
+    expect(byLine(queued.records).map(stable)).toEqual(plain.records.map(stable))
+    expect(
+      byLine(queued.records).map((r) => [r.status, r.error?.code, r.body_base64?.length]),
+    ).toEqual([
+      [200, undefined, 136], // 100 bytes, in base64
+      [200, 'ASYNCWITH_BODY_TOO_LARGE', undefined],
+      [503, undefined, 16], // not retried
+    ])
+  })
+
   it('refuses a body over the limit with exit 2, naming the limit, before touching Redis', async () => {
     const file = join(dir, 'big.bin')
     writeFileSync(file, Buffer.alloc(1024 * 1024 + 1))
