@@ -206,6 +206,14 @@ Beyond one machine (see the README, "Beyond one machine"):
                           that \`asyncwith worker URL\` processes (anywhere) commit; --resume
                           continues after a crash. \`asyncwith worker --help\` has the rest
                             asyncwith fetch -i urls.txt -o out.jsonl --queue redis://127.0.0.1:6379/crawl1
+                          Every option above works with --queue; those of requests and bodies
+                          are the job's, applied by every worker, except --concurrency (each
+                          worker's own, refused here): -d and --data-file (read once, and
+                          at most 1M), --cacert (its text is stored, so workers need no
+                          copy), --proxy (without it, each worker's own proxy environment),
+                          --body-dir (every worker writes there: shared storage at the same
+                          path on every machine), --ordered (records held until the lines
+                          before them arrive; workers pause while 10000 wait)
       --redis-patience TIME  with --queue: how long Redis may stay unreachable before the
                           coordinator gives up with exit status 75 (default 5m); --resume
                           continues once Redis is back

@@ -1,7 +1,7 @@
 // `--body-dir`: each body streamed to a temporary file while it arrives, then renamed to its
 // final name once the record's line is known. Nothing partial is ever left under a final name.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { HttpResponse } from '../http/index.js'
@@ -77,6 +77,28 @@ export async function placeBody(
     return { path, bytes: saved.bytes }
   } catch (error) {
     await unlink(saved.tempPath).catch(() => {})
+    return { error: bodyWriteError(path, error) }
+  }
+}
+
+/**
+ * {@link placeBody}, synchronously: for a `--queue` worker, whose record is built inside the
+ * frontier's (synchronous) record format, where the line is first known. A rename is one
+ * metadata operation, short even on shared storage.
+ */
+export function placeBodySync(
+  dir: string,
+  entry: Pick<InputEntry, 'line' | 'text'>,
+  saved: SavedBody,
+): RecordContext['bodyFile'] {
+  const path = join(dir, bodyFileName(entry.line, entry.text))
+  try {
+    renameSync(saved.tempPath, path)
+    return { path, bytes: saved.bytes }
+  } catch (error) {
+    try {
+      unlinkSync(saved.tempPath)
+    } catch {}
     return { error: bodyWriteError(path, error) }
   }
 }

@@ -1,16 +1,19 @@
 // `asyncwith fetch --queue URL`: the coordinator of a job on Redis. It stores the job's options
 // once, enqueues the input (resumably, bounded), and collects the records that workers commit
-// into one JSONL file, in completion order: append, fsync, and only then ack (design §6.5).
-// After a crash, `--resume` cuts a torn last line and skips records already in the file.
+// into one JSONL file, in completion order (input order with --ordered: queue-order.ts):
+// append, fsync, and only then ack (design §6.5). After a crash, `--resume` cuts a torn last
+// line and skips records already in the file. Every option of plain `fetch` is the job's
+// (queue-job.ts) except --concurrency, which each worker chooses.
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { RedisUnavailableError } from '../frontier/index.js'
 import type { FetchOptions } from './args.js'
 import { UsageError } from './errors.js'
-import { openInput } from './input.js'
+import { type InputEntry, openInput } from './input.js'
 import { LineSet } from './line-set.js'
 import { createReporter } from './progress.js'
 import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf, openJob } from './queue-job.js'
+import { RecordOrder } from './queue-order.js'
 import { startQueueProducer } from './queue-producer.js'
 import type { RunSummary } from './reporter.js'
 import { prepareResume, type RecordedSet } from './resume.js'
@@ -27,28 +30,13 @@ interface QueueIo {
 /** Runs the coordinator and resolves to `fetch`'s exit status (0, 1, 130; 75 Redis gone). */
 export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise<number> {
   const startedAt = performance.now()
-  if (options.ordered)
+  if (options.concurrency !== undefined) {
     throw new UsageError(
-      '--ordered cannot be combined with --queue: records arrive as workers finish',
-    )
-  if (options.bodyDir !== undefined) {
-    throw new UsageError(
-      '--body-dir cannot be combined with --queue yet: workers would write bodies on their own machines',
+      '--concurrency belongs to each worker with --queue: give it to `asyncwith worker URL --concurrency N`',
     )
   }
-  // Not stored with the job yet: refused rather than silently dropped by the workers.
-  const unshared = [
-    options.data !== undefined && '-d',
-    options.dataFile !== undefined && '--data-file',
-    options.http2 && '--http2',
-    options.cacert !== undefined && '--cacert',
-    options.insecure && '--insecure',
-  ].filter((flag): flag is string => flag !== false)
-  if (unshared.length > 0) {
-    throw new UsageError(
-      `${unshared.join(', ')} cannot be combined with --queue yet: the job does not carry ${unshared.length === 1 ? 'it' : 'them'} to its workers`,
-    )
-  }
+  // Read now (--data-file, --cacert), so a bad file is a usage error before Redis is touched.
+  const wanted = jobOptionsOf(options)
   let recorded: RecordedSet | undefined
   if (options.resume) {
     try {
@@ -73,7 +61,6 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
         `job '${frontier.job}' already exists on this Redis: add --resume to continue it, or choose another job name`,
       )
     }
-    const wanted = jobOptionsOf(options)
     const stored = await frontier.defineJob(wanted)
     if (JSON.stringify(stored) !== JSON.stringify(wanted) && !options.quiet) {
       io.stderr.write(`asyncwith: job '${frontier.job}' keeps the options it was started with\n`)
@@ -96,6 +83,20 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       producerError ??= error
       stopCollecting.abort()
     }
+    // --ordered as the job was started with it: the workers' backlog is the job's too.
+    const order = stored.ordered === true ? new RecordOrder<Collected>() : undefined
+    let tapped = 0
+    let lastTapped = 0
+    let tappedEnough: (() => void) | undefined
+    const tap = (entry: InputEntry): void => {
+      tapped++
+      // Lines already in the file (--resume) are not written again, so not waited for; a
+      // second pass after Redis lost writes brings lines the order already knows.
+      if (order !== undefined && entry.line > lastTapped && !recorded?.has(entry.line, entry.text))
+        order.expect(entry.line)
+      if (entry.line > lastTapped) lastTapped = entry.line
+      if (tapped >= before.count) tappedEnough?.()
+    }
     const producer = await startQueueProducer(
       frontier,
       input,
@@ -104,9 +105,20 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
         if (!options.quiet) io.stderr.write(`asyncwith: ${text}\n`)
       },
       failed,
+      tap,
     )
     // Lines already written in this run: after Redis lost writes they are recorded again.
     const written = new LineSet()
+    if (order !== undefined && tapped < before.count) {
+      // After a crash, workers may commit lines the dead coordinator enqueued before this one
+      // has read them again: learn their order first, so every record's place is known.
+      await new Promise<void>((resolve) => {
+        tappedEnough = resolve
+        void producer.firstPass.then(() => resolve())
+        stopCollecting.signal.addEventListener('abort', () => resolve(), { once: true })
+      })
+      tappedEnough = undefined
+    }
 
     const isTTY = io.stderr.isTTY === true
     const reporter = createReporter({ stream: io.stderr as never, quiet: options.quiet, isTTY })
@@ -117,42 +129,53 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
           ? undefined
           : await countEntries(input.again()),
     })
+    /** Appends records and makes them durable (fsync): only then may their batches be acked. */
+    const writeRecords = async (collected: readonly Collected[]): Promise<void> => {
+      let text = ''
+      for (const { json, record } of collected) {
+        text += `${json}\n`
+        count(summary, record)
+        reporter.record({
+          ok: record.ok,
+          bytes: record.bytes,
+          ...(record.status === undefined ? {} : { status: record.status }),
+          ...(record.error === undefined ? {} : { errorCode: record.error.code }),
+        })
+      }
+      if (text === '') return
+      if (fd === undefined) await write(io.stdout, text)
+      else {
+        writeAll(fd, text)
+        fsyncSync(fd)
+      }
+    }
     const results = frontier.results({ batch: 1000, signal: stopCollecting.signal })
     try {
       for await (const batch of results) {
-        let text = ''
+        const fresh: { line: number; value: Collected }[] = []
         for (const { json } of batch.records) {
-          const record = JSON.parse(json) as {
-            line: number
-            input: string
-            ok: boolean
-            status?: number
-            bytes: number
-            error?: { code: string }
-          }
+          const record = JSON.parse(json) as Collected['record']
           // Already in the file: before a crash of this coordinator (written, not acked), or
-          // earlier in this run (Redis lost writes, so the line was fetched again).
-          if (recorded?.has(record.line, record.input) || !written.add(record.line)) {
+          // earlier in this run (Redis lost writes, so the line was fetched again; with
+          // --ordered the order itself knows what it wrote).
+          if (
+            recorded?.has(record.line, record.input) ||
+            (order === undefined && !written.add(record.line))
+          ) {
             summary.skipped++
             continue
           }
-          text += `${json}\n`
-          count(summary, record)
-          reporter.record({
-            ok: record.ok,
-            bytes: record.bytes,
-            ...(record.status === undefined ? {} : { status: record.status }),
-            ...(record.error === undefined ? {} : { errorCode: record.error.code }),
-          })
+          fresh.push({ line: record.line, value: { json, record } })
         }
-        if (text !== '') {
-          if (fd === undefined) await write(io.stdout, text)
-          else {
-            writeAll(fd, text)
-            fsyncSync(fd)
-          }
+        if (order === undefined) {
+          await writeRecords(fresh.map((item) => item.value))
+          await batch.ack()
+          continue
         }
-        await batch.ack()
+        order.add(fresh, batch.ack)
+        const { values, acks } = order.take()
+        await writeRecords(values)
+        for (const ack of acks) await ack()
       }
     } finally {
       await results.return()
@@ -179,6 +202,19 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
     input.close()
     if (fd !== undefined) closeSync(fd)
     await frontier.close()
+  }
+}
+
+/** A collected record: its text, and the fields the summary counts. */
+interface Collected {
+  readonly json: string
+  readonly record: {
+    line: number
+    input: string
+    ok: boolean
+    status?: number
+    bytes: number
+    error?: { code: string }
   }
 }
 

@@ -14,6 +14,8 @@ const WATCH_EVERY_MS = 500
 export interface QueueProducer {
   /** Stops watching for restarts (collecting is over). */
   stop(): void
+  /** Resolves once the input has been enqueued the first time (errors go to `onError`). */
+  readonly firstPass: Promise<void>
   /** Resolves once producing and watching are over; errors go to `onError`, not here. */
   settled(): Promise<void>
 }
@@ -24,6 +26,7 @@ export async function startQueueProducer(
   job: QueueJobOptions,
   say: (text: string) => void,
   onError: (error: unknown) => void,
+  tap?: (entry: InputEntry) => void,
 ): Promise<QueueProducer> {
   const stopped = new AbortController()
   let enqueued = 0
@@ -36,7 +39,7 @@ export async function startQueueProducer(
   const produce = async (entries: AsyncIterable<InputEntry>): Promise<void> => {
     for (;;) {
       try {
-        enqueued = await frontier.enqueue(itemsOf(entries))
+        enqueued = await frontier.enqueue(tap === undefined ? entries : tapped(entries, tap))
         return
       } catch (error) {
         if (!(error instanceof RedisLostWritesError)) throw error
@@ -47,6 +50,7 @@ export async function startQueueProducer(
     }
   }
   let producing = produce(input.entries()).catch(onError)
+  const firstPass = producing
   let runId = await frontier.redisRunId()
   const watching = (async () => {
     while (!stopped.signal.aborted) {
@@ -68,6 +72,7 @@ export async function startQueueProducer(
     if (!stopped.signal.aborted) onError(error)
   })
   return {
+    firstPass,
     stop: () => stopped.abort(),
     async settled() {
       await watching
@@ -76,6 +81,13 @@ export async function startQueueProducer(
   }
 }
 
-async function* itemsOf(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry> {
-  yield* entries
+/** The input's entries, each told to `tap` as the producer takes it (--ordered learns the order). */
+async function* tapped(
+  entries: AsyncIterable<InputEntry>,
+  tap: (entry: InputEntry) => void,
+): AsyncGenerator<InputEntry> {
+  for await (const entry of entries) {
+    tap(entry)
+    yield entry
+  }
 }

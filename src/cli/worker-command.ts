@@ -2,18 +2,30 @@
 // job's options, and commits each record; exits 0 once every line of the job has its record.
 import { parseArgs } from 'node:util'
 import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
-import { type FetchRead, HttpClient } from '../http/index.js'
+import { type HostGate, HttpClient } from '../http/index.js'
 import { parseDuration } from './args.js'
+import { prepareBodyDir } from './body-files.js'
 import { UsageError } from './errors.js'
-import { EXIT_REDIS_UNAVAILABLE, openJob, type QueueJobOptions, queueRecord } from './queue-job.js'
+import {
+  EXIT_REDIS_UNAVAILABLE,
+  ORDERED_BACKLOG,
+  openJob,
+  type QueueJobOptions,
+  queueRecord,
+  workerClientOptions,
+  workerRequestOptions,
+} from './queue-job.js'
 
 export const WORKER_HELP = `Usage: asyncwith worker redis://HOST:PORT/JOB [options]
 
 Fetches lines of a job that \`asyncwith fetch --queue URL\` coordinates, on any machine, and
 commits one record per line to Redis. Start and stop workers at any time; a killed worker's
-lines come back to the others after one lease. Politeness (--per-host, --rate), retries,
-timeout and headers are the job's, set by the coordinator. A worker started before its job
-waits for it.
+lines come back to the others after one lease. Every request option is the job's, set once by
+the coordinator: politeness (--per-host, --rate), retries, timeout, method, headers and body,
+--max-body, --body, --http2, --cacert (its text travels with the job), --insecure, --proxy and
+--noproxy (by default each worker reads its own proxy environment, as curl does), and
+--body-dir (every worker writes there: on several machines it must be shared storage, mounted
+at the same path). A worker started before its job waits for it.
 
 Options:
       --concurrency N     requests in flight (default 64)
@@ -86,12 +98,16 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
       job = await frontier.jobOptions<QueueJobOptions>()
     }
     await frontier.close()
+    // Bodies go to the job's directory; a worker that cannot write there (shared storage not
+    // mounted on this machine) stops now, before it takes any line.
+    if (job.bodyDir != null) prepareBodyDir(job.bodyDir)
     // Reopen with the job's record format (its body mode is only known now).
     frontier = await RedisFrontier.open(positionals[0]!, {
       lease,
       patience,
-      record: queueRecord(job.body),
+      record: queueRecord(job.body, job.bodyDir),
       consumer: frontier.consumer,
+      ...(job.ordered === true ? { maxUncollected: ORDERED_BACKLOG } : {}),
     })
     say(`working on '${frontier.job}' as ${frontier.consumer}`)
     const gate = frontier.hostGate({
@@ -101,15 +117,8 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
       permitLease: Math.max(lease, job.timeout === false ? 60_000 : job.timeout) + 5000,
     })
     // The gate is asked before every attempt: first try, each retry, each redirect hop.
-    const client = new HttpClient({
-      hostGate: gate,
-      retry: { limit: job.retries },
-      ...(job.timeout === false ? {} : { timeout: { total: job.timeout } }),
-      maxBodySize: job.maxBody,
-      headers: job.headers,
-    })
-    // As plain fetch: bytes, and records.ts decides per body between text and base64.
-    const read: FetchRead<unknown> = job.body === 'none' ? 'none' : 'bytes'
+    const client = openWorkerClient(job, gate)
+    const request = workerRequestOptions(job)
     try {
       for (;;) {
         const source = frontier.source({ maxOwned })
@@ -119,9 +128,8 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
         io.interrupt?.addEventListener('abort', onInterrupt, { once: true })
         try {
           for await (const outcome of client.fetchAll<unknown>(source, {
+            ...request,
             concurrency,
-            read,
-            method: job.method,
           })) {
             await frontier.commit(outcome)
           }
@@ -149,6 +157,18 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     throw error
   } finally {
     await frontier.close().catch(() => {})
+  }
+}
+
+/** The worker's client; a proxy environment it cannot use (`HTTPS_PROXY=ftp://…`) is a usage error. */
+function openWorkerClient(job: QueueJobOptions, gate: HostGate): HttpClient {
+  try {
+    return new HttpClient(workerClientOptions(job, gate))
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      throw new UsageError(error.message.replace(/^Expected/, 'expected'))
+    }
+    throw error
   }
 }
 

@@ -129,7 +129,6 @@ export class LeaseSource {
       }
       const room = maxOwned - leases.owned.size
       if (room <= 0) return 'full'
-      if (backlogged) return 'empty'
       if (connection.failures !== seenFailures) {
         // A read may have run, and reached the AOF, with its reply lost: re-read our own list.
         seenFailures = connection.failures
@@ -149,6 +148,10 @@ export class LeaseSource {
         const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
         if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
         entries = entries.filter((entry) => !entry.deleted)
+      } else if (backlogged) {
+        // No new lines while the collector is behind, but dead workers' lines are still
+        // taken over below: the one it waits for (an ordered collector) may be among them.
+        entries = []
       } else {
         entries = await read('>', FAULT === 'ack-on-read')
       }
