@@ -58,6 +58,16 @@ const stall: AcceptanceConfig = {
 // flight, and wakes with ok outcomes for lines already taken over (only the bitmap stops them).
 const slowStall: AcceptanceConfig = { ...stall, timeout: '10s', latency: [150, 300] }
 
+// The dedupe control needs the stopped worker to hold requests in flight, every run: pages
+// slow enough that the per-host caps stay full, so each worker always has some (fewer lines,
+// so the job still ends in seconds).
+const busyStall: AcceptanceConfig = {
+  ...stall,
+  lines: full ? 2000 : 600,
+  timeout: '10s',
+  latency: [500, 900],
+}
+
 // Pages slower than the lease (2 s): a healthy worker keeps its lines only by renewing them.
 // Few lines over many hosts, so 4 in flight per host still finishes in seconds. One worker
 // kill (a tight refetch bound: one max-owned) and the coordinator's; no Redis outage, which
@@ -117,7 +127,7 @@ describe(`scale-out acceptance (${full ? 'full' : 'small'})`, () => {
 
   it('fails against a commit without the dedupe bitmap, under the stall', { timeout }, async () => {
     const report = await runAcceptance({
-      ...slowStall,
+      ...busyStall,
       fault: 'no-dedupe',
       deadline: controlDeadline,
     })
