@@ -58,14 +58,18 @@ const stall: AcceptanceConfig = {
 // flight, and wakes with ok outcomes for lines already taken over (only the bitmap stops them).
 const slowStall: AcceptanceConfig = { ...stall, timeout: '10s', latency: [150, 300] }
 
-// The dedupe control needs the stopped worker to hold requests in flight, every run: pages
-// slow enough that the per-host caps stay full, so each worker always has some (fewer lines,
-// so the job still ends in seconds).
+// The dedupe control needs the stopped worker to wake with ok outcomes for lines that its
+// successor has already fetched and committed: pages slow enough that the per-host caps stay
+// full (so it holds requests in flight when stopped), and a stop of three leases (so its
+// successor refetches those lines before it wakes). Fewer lines, so the job ends in seconds.
 const busyStall: AcceptanceConfig = {
-  ...stall,
+  ...base,
+  schedule: base.schedule.map((step) =>
+    'kill' in step && step.kill === 'w2' ? { at: step.at, stop: 'w2', ms: 6000 } : step,
+  ),
   lines: full ? 2000 : 600,
   timeout: '10s',
-  latency: [500, 900],
+  latency: [300, 600],
 }
 
 // Pages slower than the lease (2 s): a healthy worker keeps its lines only by renewing them.
