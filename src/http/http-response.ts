@@ -193,9 +193,6 @@ export class HttpResponse implements AsyncDisposable {
     this.attempts = init.attempts
     this.method = init.method
     this.#encoding = _headerValue(init.headers['content-encoding']) ?? ''
-    // A body that fails while nobody reads it (a reset, a timeout, our own destroy) must not
-    // crash the process; a reader meets the error through the stream's `errored` state.
-    init.body.on('error', noop)
   }
 
   /**
@@ -458,7 +455,7 @@ export class HttpResponse implements AsyncDisposable {
         // Never read: released as an unread body is.
         if (!this.#started) return this.release()
         if (this.#completed) return undefined
-        const { body } = this.#init
+        const body = this.#init.body.stream
         const length = this.#declaredLength()
         if (this.#decoding || length === undefined || length > _DRAIN_LIMIT) {
           // Left early: cut the body off; the read then rejects, which nobody needs to see.
@@ -500,14 +497,59 @@ export class HttpResponse implements AsyncDisposable {
     } catch (error) {
       return this.#onReadError(error)
     }
-    // Plain bodies, most of a batch, take no async function and no extra listener.
+    // Plain bodies, most of a batch, take no async function and no extra listener; collected
+    // ones not even a stream.
     if (codings.length === 0) {
-      return this.#flow(this.#init.body, false, undefined, sink).then(
-        this.#onReadEnd,
-        this.#onReadError,
-      )
+      const read =
+        sink instanceof Collector && !this.#init.body.streamed
+          ? this.#collectPlain(sink)
+          : this.#flow(this.#init.body.stream, false, undefined, sink)
+      return read.then(this.#onReadEnd, this.#onReadError)
     }
     return this.#readDecoded(codings, sink)
+  }
+
+  /**
+   * A plain body into a collecting sink, straight from the exchange's chunks: what `#flow`
+   * does with a stream (the same limit, the same errors), with no stream.
+   */
+  #collectPlain(sink: Collector): Promise<void> {
+    const { body, signal, signalDrivesBody, maxBodySize, method, url } = this.#init
+    this.#rawBusy = true // a release() meanwhile must destroy, not drain
+    return new Promise<void>((resolve, reject) => {
+      let decoded = 0
+      let settled = false
+      const settle = (): boolean => {
+        if (settled) return false
+        settled = true
+        this.#rawBusy = false
+        if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
+        return true
+      }
+      const onAbort = (): void => body.destroy(signal.reason as Error)
+      if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
+      body.listen({
+        data: (chunk) => {
+          if (settled || chunk.byteLength === 0) return
+          decoded += chunk.byteLength
+          if (decoded > maxBodySize) {
+            if (!settle()) return
+            body.destroy()
+            reject(new BodySizeError({ method, url, limit: maxBodySize, size: decoded }))
+            return
+          }
+          this.#encoded = decoded
+          this.#decoded = decoded
+          sink.write(chunk)
+        },
+        end: () => {
+          if (settle()) resolve()
+        },
+        fail: (error) => {
+          if (settle()) reject(new SourceFailure(error ?? releasedError()))
+        },
+      })
+    })
   }
 
   readonly #onReadEnd = (): void => {
@@ -528,7 +570,7 @@ export class HttpResponse implements AsyncDisposable {
 
   /** The body through one node:zlib decoder per coding, joined with `pipeline`. */
   async #readDecoded(codings: Coding[], sink: BodySink): Promise<void> {
-    const body = this.#init.body
+    const body = this.#init.body.stream
     const state = { sourceError: undefined as unknown }
     const onEncoded = (chunk: Buffer): void => {
       this.#encoded += chunk.byteLength
@@ -676,11 +718,12 @@ export class HttpResponse implements AsyncDisposable {
   async #discard(): Promise<void> {
     const { body, signal } = this.#init
     if (body.destroyed) return
-    if (this.#rawBusy || this.#decoding) {
+    // Busy, or held in full with no stream: nothing to drain, it is dropped.
+    if (this.#rawBusy || this.#decoding || (body.received && !body.streamed)) {
       body.destroy()
       return
     }
-    await discardBody(body, this.#declaredLength(), signal)
+    await discardBody(body.stream, this.#declaredLength(), signal)
   }
 
   /** `Content-Length`, unless the response has no body whatever it says (HEAD, 204, 304). */

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import * as zlib from 'node:zlib'
 import { Agent, type Dispatcher } from 'undici'
 import { afterAll, afterEach, beforeEach, describe, expect, it, type Mock, vi } from 'vitest'
-import type { BodyStream } from '../../src/http/_body.js'
+import type { ResponseBody } from '../../src/http/_body.js'
 import type { DecompressSettings } from '../../src/http/_response-init.js'
 import { Exchange, type ExchangeOwner } from '../../src/http/_transport.js'
 import {
@@ -46,7 +46,7 @@ interface OpenOptions {
 
 interface Opened {
   readonly response: HttpResponse
-  readonly body: BodyStream
+  readonly body: ResponseBody
   readonly onDone: Mock<() => void>
   readonly classify: Mock<Classify>
 }
@@ -121,14 +121,14 @@ async function open(path: string, options: OpenOptions = {}): Promise<Opened> {
 
 /** One exchange through `target` with the client's own handler, as the client makes them. */
 function exchange(target: Agent, path: string, method: string) {
-  return new Promise<{ statusCode: number; headers: HttpHeaders; body: BodyStream }>(
+  return new Promise<{ statusCode: number; headers: HttpHeaders; body: ResponseBody }>(
     (resolve, reject) => {
       const owner: ExchangeOwner = {
         onHeaders: (done) => {
           resolve({
             statusCode: done.status,
             headers: done.headers ?? {},
-            body: done.body as BodyStream,
+            body: done,
           })
         },
         onFailed: (_done, error) => reject(error),
@@ -677,7 +677,7 @@ describe('HttpResponse maxBodySize', () => {
     const error = await rejection(response.bytes())
     expect(error).toBeInstanceOf(BodySizeError)
     expect(error).toMatchObject({ limit: MiB, size: 52428800, declared: true })
-    expect(body.readableDidRead).toBe(false)
+    expect(body.didRead).toBe(false)
     expect(onDone).toHaveBeenCalledOnce()
     await expect.poll(() => server.connections).toBe(0)
   })
@@ -729,7 +729,7 @@ describe('HttpResponse.release()', () => {
     const started = performance.now()
     await response.release()
     expect(performance.now() - started).toBeLessThan(2000)
-    expect(body.readableDidRead).toBe(false)
+    expect(body.didRead).toBe(false)
     expect(onDone).toHaveBeenCalledOnce()
     await expect.poll(() => server.connections).toBe(0)
   })
