@@ -656,6 +656,71 @@ describe('HttpResponse decompression bombs', () => {
   })
 })
 
+/** Resolves once `read()` gives the same value `times` times in a row, 20 ms apart. */
+async function steady(read: () => number, times = 5): Promise<number> {
+  let last = read()
+  let same = 0
+  for (let turn = 0; turn < 500 && same < times; turn++) {
+    await delay(20)
+    const now = read()
+    same = now === last ? same + 1 : 0
+    last = now
+  }
+  return last
+}
+
+describe('HttpResponse: a body held until read', () => {
+  it('holds an unread body without a stream, and reads it whole afterwards', async () => {
+    const { response, body, onDone } = await open('/bytes/3000')
+    await expect.poll(() => body.received).toBe(true)
+    expect(body.streamed).toBe(false)
+    expect(body.didRead).toBe(false)
+    expect(Buffer.from(await response.bytes())).toEqual(expectedBytes(3000))
+    expect(body.streamed).toBe(false)
+    expect(response.bytesRead).toBe(3000)
+    expect(onDone).toHaveBeenCalledOnce()
+  })
+
+  it('pauses the socket while an unread body fills the buffer, and resumes when read', async () => {
+    const endless = serveEndless('/endless')
+    const { response, body, onDone } = await open('/endless', { maxBodySize: 32 * MiB })
+    const sent = await steady(() => endless.sent)
+    // Only socket buffers and the high-water mark: the server was stopped, not drained.
+    expect(sent).toBeLessThan(16 * MiB)
+    expect(body.streamed).toBe(false)
+    // Reading resumes the socket: the body then runs into the limit.
+    const error = await rejection(response.bytes())
+    expect(error).toBeInstanceOf(BodySizeError)
+    expect(endless.sent).toBeGreaterThan(sent)
+    expect(onDone).toHaveBeenCalledOnce()
+    await expect.poll(() => server.connections).toBe(0)
+  })
+
+  it('gives a stream with the held chunks to a reader that needs one', async () => {
+    const { response, body } = await open('/bytes/20000?chunked=1')
+    await expect.poll(() => body.received).toBe(true)
+    const chunks = await collect(response.body)
+    expect(body.streamed).toBe(true)
+    expect(Buffer.concat(chunks)).toEqual(expectedBytes(20000))
+  })
+
+  it('fails a later read with the error that cut an unread body', async () => {
+    server.route('/cut', (_req, res) => {
+      res.writeHead(200, { 'content-length': 100000 })
+      res.write(expectedBytes(1000))
+      setTimeout(() => res.destroy(), 20)
+    })
+    const classify = vi.fn<Classify>((error) => connectionError(error, 'body'))
+    const { response, body, onDone } = await open('/cut', { classify })
+    await expect.poll(() => body.destroyed).toBe(true)
+    expect(body.streamed).toBe(false)
+    const error = await rejection(response.text())
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect(classify).toHaveBeenCalledWith(expect.anything(), 'body')
+    expect(onDone).toHaveBeenCalledOnce()
+  })
+})
+
 describe('HttpResponse maxBodySize', () => {
   it('rejects while streaming once the decoded bytes pass the limit', async () => {
     const endless = serveEndless('/endless')
