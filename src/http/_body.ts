@@ -160,8 +160,13 @@ export class Collector implements BodySink {
 
   result(): Uint8Array {
     if (this.#mode === 'count') return EMPTY
-    // Decoded at once and dropped: Node's buffer pool is much cheaper than a new ArrayBuffer.
-    if (this.#mode === 'pooled') return Buffer.concat(this.#chunks, this.#size)
+    // Decoded at once and dropped: no copy of a single chunk, and Node's buffer pool for
+    // several, much cheaper than a new ArrayBuffer.
+    if (this.#mode === 'pooled') {
+      return this.#chunks.length === 1
+        ? (this.#chunks[0] as Buffer)
+        : Buffer.concat(this.#chunks, this.#size)
+    }
     // The caller keeps it: a copy with its own memory, holding no socket read buffer.
     const bytes = new Uint8Array(this.#size)
     let offset = 0

@@ -442,7 +442,15 @@ export class HttpResponse implements AsyncDisposable {
     }
     this.#claimed = true
     const sink = new Collector(mode)
-    return this.#read(sink).then(() => sink.result())
+    let codings: Coding[]
+    try {
+      codings = this.#begin()
+    } catch (error) {
+      return this.#onReadError(error)
+    }
+    // Plain and still held by the exchange, as most bodies of a batch: no stream at all.
+    if (codings.length === 0 && !this.#init.body.streamed) return this.#collectPlain(sink)
+    return this.#readWith(codings, sink).then(() => sink.result())
   }
 
   /** Claims the body for iteration: the queue sink, started by the first `next()`. */
@@ -480,43 +488,52 @@ export class HttpResponse implements AsyncDisposable {
    * `onDone` called before it settles.
    */
   #read(sink: BodySink): Promise<void> {
-    this.#started = true
-    const { signal, maxBodySize, decompress, method, url } = this.#init
     let codings: Coding[]
     try {
-      signal.throwIfAborted()
-      if (this.#released) throw releasedError()
-      codings = decompress.enabled ? this.#codings() : []
-      if (codings.length === 0) {
-        const length = this.#declaredLength()
-        if (length !== undefined && length > maxBodySize) {
-          const limit = maxBodySize
-          throw new BodySizeError({ method, url, limit, size: length, declared: true })
-        }
-      }
+      codings = this.#begin()
     } catch (error) {
       return this.#onReadError(error)
     }
-    // Plain bodies, most of a batch, take no async function and no extra listener; collected
-    // ones not even a stream.
+    return this.#readWith(codings, sink)
+  }
+
+  /** Starts the read: throws what fails it at once, else gives the codings to undo. */
+  #begin(): Coding[] {
+    this.#started = true
+    const { signal, maxBodySize, decompress, method, url } = this.#init
+    signal.throwIfAborted()
+    if (this.#released) throw releasedError()
+    const codings = decompress.enabled ? this.#codings() : []
     if (codings.length === 0) {
-      const read =
-        sink instanceof Collector && !this.#init.body.streamed
-          ? this.#collectPlain(sink)
-          : this.#flow(this.#init.body.stream, false, undefined, sink)
-      return read.then(this.#onReadEnd, this.#onReadError)
+      const length = this.#declaredLength()
+      if (length !== undefined && length > maxBodySize) {
+        const limit = maxBodySize
+        throw new BodySizeError({ method, url, limit, size: length, declared: true })
+      }
+    }
+    return codings
+  }
+
+  #readWith(codings: Coding[], sink: BodySink): Promise<void> {
+    // Plain bodies take no async function and no extra listener.
+    if (codings.length === 0) {
+      return this.#flow(this.#init.body.stream, false, undefined, sink).then(
+        this.#onReadEnd,
+        this.#onReadError,
+      )
     }
     return this.#readDecoded(codings, sink)
   }
 
   /**
-   * A plain body into a collecting sink, straight from the exchange's chunks: what `#flow`
-   * does with a stream (the same limit, the same errors), with no stream.
+   * A plain body into a collecting sink, straight from the chunks the exchange holds: what
+   * `#flow` does with a stream (the same limit, the same errors, `onDone` before it settles),
+   * with no stream, no listener and no extra promise.
    */
-  #collectPlain(sink: Collector): Promise<void> {
+  #collectPlain(sink: Collector): Promise<Uint8Array> {
     const { body, signal, signalDrivesBody, maxBodySize, method, url } = this.#init
     this.#rawBusy = true // a release() meanwhile must destroy, not drain
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve) => {
       let decoded = 0
       let settled = false
       const settle = (): boolean => {
@@ -535,7 +552,12 @@ export class HttpResponse implements AsyncDisposable {
           if (decoded > maxBodySize) {
             if (!settle()) return
             body.destroy()
-            reject(new BodySizeError({ method, url, limit: maxBodySize, size: decoded }))
+            // The failure path: freed and done with before the promise rejects.
+            resolve(
+              this.#onReadError(
+                new BodySizeError({ method, url, limit: maxBodySize, size: decoded }),
+              ),
+            )
             return
           }
           this.#encoded = decoded
@@ -543,10 +565,12 @@ export class HttpResponse implements AsyncDisposable {
           sink.write(chunk)
         },
         end: () => {
-          if (settle()) resolve()
+          if (!settle()) return
+          this.#onReadEnd()
+          resolve(sink.result())
         },
         fail: (error) => {
-          if (settle()) reject(new SourceFailure(error ?? releasedError()))
+          if (settle()) resolve(this.#onReadError(new SourceFailure(error ?? releasedError())))
         },
       })
     })
