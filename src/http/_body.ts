@@ -1,8 +1,9 @@
-// The body of one response: the Readable the exchange's handler feeds (back-pressure both
-// ways: undici's socket pauses when the stream is full and resumes when it is read), the
-// decoders that undo content codings, the sinks of the one reader (HttpResponse's `#read`:
-// collect into one buffer, or hand chunks to an iterator), and the way to be rid of a body
-// nobody wants.
+// The body of one response: the chunks the exchange holds until a reader comes, handed
+// straight to a reader that only collects them, or through a Readable made on demand for
+// the readers that need a stream (back-pressure both ways: undici's socket pauses when the
+// chunks held pass the high-water mark and resumes when they are read), the decoders that
+// undo content codings, the sinks of the one reader (HttpResponse's `#read`: collect into
+// one buffer, or hand chunks to an iterator), and the way to be rid of a body nobody wants.
 
 import { Buffer } from 'node:buffer'
 import { Readable, type Transform } from 'node:stream'
