@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import { pipeline, type Readable } from 'node:stream'
 import {
   charsetOf,
+  type Decoder,
   decoderFor,
   type StreamDecoder,
   streamDecoderFor,
@@ -270,9 +271,15 @@ export class HttpResponse implements AsyncDisposable {
    * await using response = await client.get('https://example.com/')
    * const html = await response.text()
    */
-  async text(): Promise<string> {
-    const decoder = decoderFor(charsetOf(_headerValue(this.headers['content-type'])))
-    return decoder.decode(await this.#collect('pooled'))
+  text(): Promise<string> {
+    let decoder: Decoder
+    try {
+      decoder = decoderFor(charsetOf(_headerValue(this.headers['content-type'])))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    // Decoded as the read settles: no async function and no extra turn per body.
+    return this.#collect('pooled', (bytes) => decoder.decode(bytes))
   }
 
   /**
@@ -314,7 +321,7 @@ export class HttpResponse implements AsyncDisposable {
    * console.log(response.status, await response.drain()) // 200 1256
    */
   async drain(): Promise<number> {
-    await this.#collect('count')
+    await this.#collect('count', _identity)
     return this.#decoded
   }
 
@@ -335,7 +342,7 @@ export class HttpResponse implements AsyncDisposable {
    * await writeFile('logo.png', await response.bytes())
    */
   async bytes(): Promise<Uint8Array> {
-    return this.#collect('owned')
+    return this.#collect('owned', _identity)
   }
 
   /**
@@ -434,7 +441,7 @@ export class HttpResponse implements AsyncDisposable {
   }
 
   /** Reads the whole body into one buffer: the collecting sink of the one reader. */
-  #collect(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
+  #collect<T>(mode: 'owned' | 'pooled' | 'count', finish: (bytes: Uint8Array) => T): Promise<T> {
     try {
       this.#assertUsable()
     } catch (error) {
@@ -449,8 +456,10 @@ export class HttpResponse implements AsyncDisposable {
       return this.#onReadError(error)
     }
     // Plain and still held by the exchange, as most bodies of a batch: no stream at all.
-    if (codings.length === 0 && !this.#init.body.streamed) return this.#collectPlain(sink)
-    return this.#readWith(codings, sink).then(() => sink.result())
+    if (codings.length === 0 && !this.#init.body.streamed) {
+      return this.#collectPlain(sink, finish)
+    }
+    return this.#readWith(codings, sink).then(() => finish(sink.result()))
   }
 
   /** Claims the body for iteration: the queue sink, started by the first `next()`. */
@@ -530,10 +539,10 @@ export class HttpResponse implements AsyncDisposable {
    * `#flow` does with a stream (the same limit, the same errors, `onDone` before it settles),
    * with no stream, no listener and no extra promise.
    */
-  #collectPlain(sink: Collector): Promise<Uint8Array> {
+  #collectPlain<T>(sink: Collector, finish: (bytes: Uint8Array) => T): Promise<T> {
     const { body, signal, signalDrivesBody, maxBodySize, method, url } = this.#init
     this.#rawBusy = true // a release() meanwhile must destroy, not drain
-    return new Promise<Uint8Array>((resolve) => {
+    return new Promise<T>((resolve, reject) => {
       let decoded = 0
       let settled = false
       const settle = (): boolean => {
@@ -567,7 +576,13 @@ export class HttpResponse implements AsyncDisposable {
         end: () => {
           if (!settle()) return
           this.#onReadEnd()
-          resolve(sink.result())
+          // This runs inside undici's callback: what the last step throws (a body too large
+          // for one string or buffer) must reject the read, not reach undici.
+          try {
+            resolve(finish(sink.result()))
+          } catch (error) {
+            reject(error)
+          }
         },
         fail: (error) => {
           if (settle()) resolve(this.#onReadError(new SourceFailure(error ?? releasedError())))
@@ -783,6 +798,10 @@ export class HttpResponse implements AsyncDisposable {
   #textDecoder(): StreamDecoder {
     return streamDecoderFor(charsetOf(_headerValue(this.headers['content-type'])))
   }
+}
+
+function _identity(bytes: Uint8Array): Uint8Array {
+  return bytes
 }
 
 function _headerValue(value: string | string[] | undefined): string | undefined {
