@@ -1,8 +1,9 @@
-// The body of one response: the Readable the exchange's handler feeds (back-pressure both
-// ways: undici's socket pauses when the stream is full and resumes when it is read), the
-// decoders that undo content codings, the sinks of the one reader (HttpResponse's `#read`:
-// collect into one buffer, or hand chunks to an iterator), and the way to be rid of a body
-// nobody wants.
+// The body of one response: the chunks the exchange holds until a reader comes, handed
+// straight to a reader that only collects them, or through a Readable made on demand for
+// the readers that need a stream (back-pressure both ways: undici's socket pauses when the
+// chunks held pass the high-water mark and resumes when they are read), the decoders that
+// undo content codings, the sinks of the one reader (HttpResponse's `#read`: collect into
+// one buffer, or hand chunks to an iterator), and the way to be rid of a body nobody wants.
 
 import { Buffer } from 'node:buffer'
 import { Readable, type Transform } from 'node:stream'
@@ -20,7 +21,7 @@ export interface BodySource {
 }
 
 /** Chunks buffered before undici is asked to pause the socket. */
-const HIGH_WATER_MARK = 64 * 1024
+export const HIGH_WATER_MARK = 64 * 1024
 /** Bodies whose rest is up to this size are drained to keep the socket. */
 const DRAIN_LIMIT = 128 * 1024
 /** Longest wait for such a drain before the socket is destroyed instead. */
@@ -32,6 +33,9 @@ export class BodyStream extends Readable {
   constructor(source: BodySource) {
     super({ highWaterMark: HIGH_WATER_MARK })
     this.#source = source
+    // A body that fails while nobody reads it (a reset, a timeout, our own destroy) must not
+    // crash the process; a reader meets the error through the stream's `errored` state.
+    this.on('error', noop)
   }
 
   override _read(): void {
@@ -47,6 +51,37 @@ export class BodyStream extends Readable {
   get received(): boolean {
     return this.#source.received
   }
+}
+
+/** Reads a plain body straight from the exchange: each chunk, then the end or the failure. */
+export interface BodyListener {
+  data(chunk: Buffer): void
+  end(): void
+  /** The body failed (`error`) or was released (`undefined`) before its end. */
+  fail(error: Error | undefined): void
+}
+
+/**
+ * A response's body as the exchange holds it. Its chunks wait in an array until a reader
+ * comes: a reader that only collects takes them with {@link ResponseBody.listen}, and only
+ * readers that need a stream (decoders, iteration, a drain) make the Readable. Most bodies
+ * of a batch are small and plain: they then cost no stream, no listener and no tick.
+ */
+export interface ResponseBody {
+  /** The body as a Readable, made on first use; {@link ResponseBody.listen} is then over. */
+  readonly stream: BodyStream
+  /** The Readable was made. */
+  readonly streamed: boolean
+  /** A reader has taken chunks (through `listen` or the stream). */
+  readonly didRead: boolean
+  /** undici has handed over the whole body: nothing holds a socket any more. */
+  readonly received: boolean
+  /** The body was cut off (destroyed or failed) before it was read to the end. */
+  readonly destroyed: boolean
+  /** Hands `listener` the chunks held, then the rest as they come (only while not streamed). */
+  listen(listener: BodyListener): void
+  /** Cuts the body off, as `Readable.destroy` does: `error`, or released when `undefined`. */
+  destroy(error?: Error): void
 }
 
 /**
@@ -126,8 +161,13 @@ export class Collector implements BodySink {
 
   result(): Uint8Array {
     if (this.#mode === 'count') return EMPTY
-    // Decoded at once and dropped: Node's buffer pool is much cheaper than a new ArrayBuffer.
-    if (this.#mode === 'pooled') return Buffer.concat(this.#chunks, this.#size)
+    // Decoded at once and dropped: no copy of a single chunk, and Node's buffer pool for
+    // several, much cheaper than a new ArrayBuffer.
+    if (this.#mode === 'pooled') {
+      return this.#chunks.length === 1
+        ? (this.#chunks[0] as Buffer)
+        : Buffer.concat(this.#chunks, this.#size)
+    }
     // The caller keeps it: a copy with its own memory, holding no socket read buffer.
     const bytes = new Uint8Array(this.#size)
     let offset = 0

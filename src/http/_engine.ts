@@ -195,7 +195,7 @@ export class Engine implements CallHost {
       url: hop.url.href,
       status: exchange.status,
       headers: exchange.headers ?? {},
-      body: exchange.body as NonNullable<Exchange['body']>,
+      body: exchange,
       redirects: redirects === undefined ? [] : [...redirects],
       attempts: call.attempts,
       maxBodySize,
@@ -231,13 +231,17 @@ export class Engine implements CallHost {
 
   /** Frees the body of an attempt we do not hand over (a redirect, a retried status). */
   discard(exchange: Exchange): Promise<void> {
-    const body = exchange.body
-    if (body === undefined) return Promise.resolve()
+    if (!exchange.hasBody) return Promise.resolve()
+    // Held in full with no stream: dropping it is all there is to do.
+    if (exchange.received && !exchange.streamed) {
+      exchange.destroy()
+      return Promise.resolve()
+    }
     const length =
       exchange.hop.method === 'HEAD' || exchange.status === 204 || exchange.status === 304
         ? 0
         : contentLength(exchange.headers)
-    return discardBody(body, length, exchange)
+    return discardBody(exchange.stream, length, exchange)
   }
 
   callDone(call: Call): void {

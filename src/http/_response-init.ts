@@ -1,6 +1,6 @@
 // What the client hands to an HttpResponse: the undici response of the final attempt, what
 // is known about the exchange, and the limits that apply while its body is read.
-import type { BodyStream } from './_body.js'
+import type { ResponseBody } from './_body.js'
 import type { HttpPhase } from './errors.js'
 
 /** Decompression settings, resolved from the client's options. */
@@ -24,8 +24,8 @@ export interface ResponseInit {
   readonly status: number
   /** undici's headers: lower-case names. */
   readonly headers: Record<string, string | string[] | undefined>
-  /** The body stream the exchange feeds; the response owns it from now on. */
-  readonly body: BodyStream
+  /** The body the exchange holds or feeds; the response owns it from now on. */
+  readonly body: ResponseBody
   /** Every URL that redirected, in order (empty when none did). */
   readonly redirects: readonly string[]
   /** Tries made: 1 + retries. */

@@ -7,7 +7,13 @@ import { buildConnector, type Dispatcher, errors, util } from 'undici'
 import { noop } from '../_internal/noop.js'
 import { WaiterList } from '../_internal/waiter-list.js'
 import type { Permit } from '../task/index.js'
-import { type BodySource, BodyStream } from './_body.js'
+import {
+  type BodyListener,
+  type BodySource,
+  BodyStream,
+  HIGH_WATER_MARK,
+  type ResponseBody,
+} from './_body.js'
 import { Dispatchers, type NetworkSettings } from './_network.js'
 import type { ResolvedTls } from './_options.js'
 import type { PermitHolder } from './_permits.js'
@@ -17,7 +23,7 @@ import type { HostPermit } from './host-gate.js'
 
 /** What an exchange reports to the call that made it. */
 export interface ExchangeOwner {
-  /** The final response's headers arrived (`exchange.body` is set). */
+  /** The final response's headers arrived (`exchange.hasBody` is set). */
   onHeaders(exchange: Exchange): void
   /** The attempt failed before its headers: `error` is undici's, ours, or an abort reason. */
   onFailed(exchange: Exchange, error: unknown): void
@@ -50,18 +56,20 @@ const PHASE_DONE = 2
 
 /**
  * One attempt: undici's handler (the legacy callback API, which needs no wrapper object of
- * undici's per request), its abort handle, its permits and its one timer. The time limits run
+ * undici's per request), its abort handle, its permits, its one timer and its response's
+ * body (held here until read; a Readable only when a reader needs one). The time limits run
  * on this timer, never on undici's: `headers` from the moment the request is written (a 1xx
  * response does not restart it), then `body` between chunks.
  */
-export class Exchange implements PermitHolder, BodySource {
+export class Exchange implements PermitHolder, BodySource, ResponseBody {
   originPermit: Permit | undefined = undefined
   hostPermit: HostPermit | undefined = undefined
   readonly owner: ExchangeOwner
   readonly hop: HopRequest
   status = 0
   headers: HttpHeaders | undefined = undefined
-  body: BodyStream | undefined = undefined
+  /** The final response's headers came: it has a body (maybe empty), held here until read. */
+  hasBody = false
   /** `Date.now()` when the request was handed to undici, and when its headers came. */
   sentAt = 0
   headersAt = 0
@@ -88,6 +96,16 @@ export class Exchange implements PermitHolder, BodySource {
   readonly #headersMs: number
   readonly #bodyMs: number
   #listeners: Array<() => void> | undefined = undefined
+  // The body: chunks held until a reader comes, then a listener or a stream takes them.
+  #stream: BodyStream | undefined = undefined
+  #held: Buffer[] | undefined = undefined
+  #heldBytes = 0
+  #listener: BodyListener | undefined = undefined
+  #listened = false
+  /** The body was cut off before a stream existed: why (`undefined`: released). */
+  #cut: { readonly error: Error | undefined } | undefined = undefined
+  /** undici was told to stop. */
+  #stopped = false
 
   constructor(
     owner: ExchangeOwner,
@@ -120,7 +138,7 @@ export class Exchange implements PermitHolder, BodySource {
       this.#clearTimer()
       this.owner.onFailed(this, reason)
     } else if (this.#phase === PHASE_BODY) {
-      this.body?.destroy(reason as Error)
+      this.destroy(reason as Error)
     }
   }
 
@@ -154,7 +172,8 @@ export class Exchange implements PermitHolder, BodySource {
   }
 
   stop(error: Error | null): void {
-    if (this.settled) return
+    if (this.settled || this.#stopped) return
+    this.#stopped = true
     this.#clearTimer()
     this.#abortUndici?.(error ?? new errors.RequestAbortedError('Response body released'))
   }
@@ -183,7 +202,7 @@ export class Exchange implements PermitHolder, BodySource {
     this.status = statusCode
     this.headers = util.parseHeaders(rawHeaders as Buffer[]) as HttpHeaders
     this.headersAt = Date.now()
-    this.body = new BodyStream(this)
+    this.hasBody = true
     const bodyMs = this.#bodyMs
     if (bodyMs === this.#armedMs && (this.#timer !== undefined || this.deadline !== 0)) {
       this.#bump()
@@ -199,7 +218,17 @@ export class Exchange implements PermitHolder, BodySource {
   onData(chunk: Buffer): boolean {
     if (this.#phase !== PHASE_BODY) return true
     this.#bump()
-    return (this.body as BodyStream).push(chunk)
+    if (this.#stream !== undefined) return this.#stream.push(chunk)
+    if (this.#listener !== undefined) {
+      this.#listener.data(chunk)
+      return true
+    }
+    if (this.#cut !== undefined) return true
+    if (this.#held === undefined) this.#held = [chunk]
+    else this.#held.push(chunk)
+    this.#heldBytes += chunk.byteLength
+    // As a Readable's push: past the high-water mark, undici pauses the socket until read.
+    return this.#heldBytes < HIGH_WATER_MARK
   }
 
   onComplete(_trailers: unknown): void {
@@ -212,7 +241,7 @@ export class Exchange implements PermitHolder, BodySource {
     this.#phase = PHASE_DONE
     this.#clearTimer()
     if (phase === PHASE_WAITING) this.owner.onFailed(this, error)
-    else if (phase === PHASE_BODY) this.body?.destroy(error as Error)
+    else if (phase === PHASE_BODY) this.destroy(error as Error)
     this.#settle()
   }
 
@@ -220,7 +249,80 @@ export class Exchange implements PermitHolder, BodySource {
     this.#phase = PHASE_DONE
     this.received = true
     this.#clearTimer()
-    ;(this.body as BodyStream).push(null)
+    if (this.#stream !== undefined) this.#stream.push(null)
+    else {
+      const listener = this.#listener
+      this.#listener = undefined
+      listener?.end()
+    }
+  }
+
+  // --- ResponseBody ---
+
+  get stream(): BodyStream {
+    if (this.#stream !== undefined) return this.#stream
+    const stream = new BodyStream(this)
+    this.#stream = stream
+    const held = this.#held
+    this.#held = undefined
+    this.#heldBytes = 0
+    if (held !== undefined) for (const chunk of held) stream.push(chunk)
+    const cut = this.#cut
+    if (cut !== undefined) stream.destroy(cut.error)
+    else if (this.received) stream.push(null)
+    return stream
+  }
+
+  get streamed(): boolean {
+    return this.#stream !== undefined
+  }
+
+  get didRead(): boolean {
+    return this.#listened || (this.#stream?.readableDidRead ?? false)
+  }
+
+  get destroyed(): boolean {
+    return this.#stream !== undefined ? this.#stream.destroyed : this.#cut !== undefined
+  }
+
+  listen(listener: BodyListener): void {
+    this.#listened = true
+    const cut = this.#cut
+    if (cut !== undefined) {
+      listener.fail(cut.error)
+      return
+    }
+    const held = this.#held
+    this.#held = undefined
+    this.#heldBytes = 0
+    this.#listener = listener
+    if (held !== undefined) {
+      for (const chunk of held) {
+        if (this.#listener !== listener) return
+        listener.data(chunk)
+      }
+    }
+    if (this.#listener !== listener) return
+    if (this.received) {
+      this.#listener = undefined
+      listener.end()
+    } else this.resume() // undici may have paused at the high-water mark
+  }
+
+  destroy(error?: Error): void {
+    if (this.#stream !== undefined) {
+      this.#stream.destroy(error)
+      return
+    }
+    if (this.#cut !== undefined) return
+    this.#cut = { error }
+    this.#held = undefined
+    this.#heldBytes = 0
+    // As the stream's `_destroy` does: a body not yet received in full stops the exchange.
+    if (!this.received) this.stop(error ?? null)
+    const listener = this.#listener
+    this.#listener = undefined
+    listener?.fail(error)
   }
 
   #settle(): void {
@@ -282,7 +384,7 @@ export class Exchange implements PermitHolder, BodySource {
       this.#abortUndici?.(error)
       this.owner.onFailed(this, error)
     } else {
-      this.body?.destroy(error)
+      this.destroy(error)
     }
   }
 }

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import { pipeline, type Readable } from 'node:stream'
 import {
   charsetOf,
+  type Decoder,
   decoderFor,
   type StreamDecoder,
   streamDecoderFor,
@@ -193,9 +194,6 @@ export class HttpResponse implements AsyncDisposable {
     this.attempts = init.attempts
     this.method = init.method
     this.#encoding = _headerValue(init.headers['content-encoding']) ?? ''
-    // A body that fails while nobody reads it (a reset, a timeout, our own destroy) must not
-    // crash the process; a reader meets the error through the stream's `errored` state.
-    init.body.on('error', noop)
   }
 
   /**
@@ -273,9 +271,15 @@ export class HttpResponse implements AsyncDisposable {
    * await using response = await client.get('https://example.com/')
    * const html = await response.text()
    */
-  async text(): Promise<string> {
-    const decoder = decoderFor(charsetOf(_headerValue(this.headers['content-type'])))
-    return decoder.decode(await this.#collect('pooled'))
+  text(): Promise<string> {
+    let decoder: Decoder
+    try {
+      decoder = decoderFor(charsetOf(_headerValue(this.headers['content-type'])))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    // Decoded as the read settles: no async function and no extra turn per body.
+    return this.#collect('pooled', (bytes) => decoder.decode(bytes))
   }
 
   /**
@@ -317,7 +321,7 @@ export class HttpResponse implements AsyncDisposable {
    * console.log(response.status, await response.drain()) // 200 1256
    */
   async drain(): Promise<number> {
-    await this.#collect('count')
+    await this.#collect('count', _identity)
     return this.#decoded
   }
 
@@ -338,7 +342,7 @@ export class HttpResponse implements AsyncDisposable {
    * await writeFile('logo.png', await response.bytes())
    */
   async bytes(): Promise<Uint8Array> {
-    return this.#collect('owned')
+    return this.#collect('owned', _identity)
   }
 
   /**
@@ -437,7 +441,7 @@ export class HttpResponse implements AsyncDisposable {
   }
 
   /** Reads the whole body into one buffer: the collecting sink of the one reader. */
-  #collect(mode: 'owned' | 'pooled' | 'count'): Promise<Uint8Array> {
+  #collect<T>(mode: 'owned' | 'pooled' | 'count', finish: (bytes: Uint8Array) => T): Promise<T> {
     try {
       this.#assertUsable()
     } catch (error) {
@@ -445,7 +449,17 @@ export class HttpResponse implements AsyncDisposable {
     }
     this.#claimed = true
     const sink = new Collector(mode)
-    return this.#read(sink).then(() => sink.result())
+    let codings: Coding[]
+    try {
+      codings = this.#begin()
+    } catch (error) {
+      return this.#onReadError(error)
+    }
+    // Plain and still held by the exchange, as most bodies of a batch: no stream at all.
+    if (codings.length === 0 && !this.#init.body.streamed) {
+      return this.#collectPlain(sink, finish)
+    }
+    return this.#readWith(codings, sink).then(() => finish(sink.result()))
   }
 
   /** Claims the body for iteration: the queue sink, started by the first `next()`. */
@@ -458,7 +472,7 @@ export class HttpResponse implements AsyncDisposable {
         // Never read: released as an unread body is.
         if (!this.#started) return this.release()
         if (this.#completed) return undefined
-        const { body } = this.#init
+        const body = this.#init.body.stream
         const length = this.#declaredLength()
         if (this.#decoding || length === undefined || length > _DRAIN_LIMIT) {
           // Left early: cut the body off; the read then rejects, which nobody needs to see.
@@ -483,31 +497,98 @@ export class HttpResponse implements AsyncDisposable {
    * `onDone` called before it settles.
    */
   #read(sink: BodySink): Promise<void> {
-    this.#started = true
-    const { signal, maxBodySize, decompress, method, url } = this.#init
     let codings: Coding[]
     try {
-      signal.throwIfAborted()
-      if (this.#released) throw releasedError()
-      codings = decompress.enabled ? this.#codings() : []
-      if (codings.length === 0) {
-        const length = this.#declaredLength()
-        if (length !== undefined && length > maxBodySize) {
-          const limit = maxBodySize
-          throw new BodySizeError({ method, url, limit, size: length, declared: true })
-        }
-      }
+      codings = this.#begin()
     } catch (error) {
       return this.#onReadError(error)
     }
-    // Plain bodies, most of a batch, take no async function and no extra listener.
+    return this.#readWith(codings, sink)
+  }
+
+  /** Starts the read: throws what fails it at once, else gives the codings to undo. */
+  #begin(): Coding[] {
+    this.#started = true
+    const { signal, maxBodySize, decompress, method, url } = this.#init
+    signal.throwIfAborted()
+    if (this.#released) throw releasedError()
+    const codings = decompress.enabled ? this.#codings() : []
     if (codings.length === 0) {
-      return this.#flow(this.#init.body, false, undefined, sink).then(
+      const length = this.#declaredLength()
+      if (length !== undefined && length > maxBodySize) {
+        const limit = maxBodySize
+        throw new BodySizeError({ method, url, limit, size: length, declared: true })
+      }
+    }
+    return codings
+  }
+
+  #readWith(codings: Coding[], sink: BodySink): Promise<void> {
+    // Plain bodies take no async function and no extra listener.
+    if (codings.length === 0) {
+      return this.#flow(this.#init.body.stream, false, undefined, sink).then(
         this.#onReadEnd,
         this.#onReadError,
       )
     }
     return this.#readDecoded(codings, sink)
+  }
+
+  /**
+   * A plain body into a collecting sink, straight from the chunks the exchange holds: what
+   * `#flow` does with a stream (the same limit, the same errors, `onDone` before it settles),
+   * with no stream, no listener and no extra promise.
+   */
+  #collectPlain<T>(sink: Collector, finish: (bytes: Uint8Array) => T): Promise<T> {
+    const { body, signal, signalDrivesBody, maxBodySize, method, url } = this.#init
+    this.#rawBusy = true // a release() meanwhile must destroy, not drain
+    return new Promise<T>((resolve, reject) => {
+      let decoded = 0
+      let settled = false
+      const settle = (): boolean => {
+        if (settled) return false
+        settled = true
+        this.#rawBusy = false
+        if (!signalDrivesBody) signal.removeEventListener('abort', onAbort)
+        return true
+      }
+      const onAbort = (): void => body.destroy(signal.reason as Error)
+      if (!signalDrivesBody) signal.addEventListener('abort', onAbort, { once: true })
+      body.listen({
+        data: (chunk) => {
+          if (settled || chunk.byteLength === 0) return
+          decoded += chunk.byteLength
+          if (decoded > maxBodySize) {
+            if (!settle()) return
+            body.destroy()
+            // The failure path: freed and done with before the promise rejects.
+            resolve(
+              this.#onReadError(
+                new BodySizeError({ method, url, limit: maxBodySize, size: decoded }),
+              ),
+            )
+            return
+          }
+          this.#encoded = decoded
+          this.#decoded = decoded
+          sink.write(chunk)
+        },
+        end: () => {
+          if (!settle()) return
+          this.#onReadEnd()
+          // This runs inside undici's callback: what the last step throws (a body too large
+          // for one string or buffer) must reject the read, not reach undici.
+          try {
+            resolve(finish(sink.result()))
+          } catch (error) {
+            reject(error)
+          }
+        },
+        fail: (error) => {
+          if (settle()) resolve(this.#onReadError(new SourceFailure(error ?? releasedError())))
+        },
+      })
+    })
   }
 
   readonly #onReadEnd = (): void => {
@@ -528,7 +609,7 @@ export class HttpResponse implements AsyncDisposable {
 
   /** The body through one node:zlib decoder per coding, joined with `pipeline`. */
   async #readDecoded(codings: Coding[], sink: BodySink): Promise<void> {
-    const body = this.#init.body
+    const body = this.#init.body.stream
     const state = { sourceError: undefined as unknown }
     const onEncoded = (chunk: Buffer): void => {
       this.#encoded += chunk.byteLength
@@ -676,11 +757,12 @@ export class HttpResponse implements AsyncDisposable {
   async #discard(): Promise<void> {
     const { body, signal } = this.#init
     if (body.destroyed) return
-    if (this.#rawBusy || this.#decoding) {
+    // Busy, or held in full with no stream: nothing to drain, it is dropped.
+    if (this.#rawBusy || this.#decoding || (body.received && !body.streamed)) {
       body.destroy()
       return
     }
-    await discardBody(body, this.#declaredLength(), signal)
+    await discardBody(body.stream, this.#declaredLength(), signal)
   }
 
   /** `Content-Length`, unless the response has no body whatever it says (HEAD, 204, 304). */
@@ -716,6 +798,10 @@ export class HttpResponse implements AsyncDisposable {
   #textDecoder(): StreamDecoder {
     return streamDecoderFor(charsetOf(_headerValue(this.headers['content-type'])))
   }
+}
+
+function _identity(bytes: Uint8Array): Uint8Array {
+  return bytes
 }
 
 function _headerValue(value: string | string[] | undefined): string | undefined {

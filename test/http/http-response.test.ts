@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import * as zlib from 'node:zlib'
 import { Agent, type Dispatcher } from 'undici'
 import { afterAll, afterEach, beforeEach, describe, expect, it, type Mock, vi } from 'vitest'
-import type { BodyStream } from '../../src/http/_body.js'
+import type { ResponseBody } from '../../src/http/_body.js'
 import type { DecompressSettings } from '../../src/http/_response-init.js'
 import { Exchange, type ExchangeOwner } from '../../src/http/_transport.js'
 import {
@@ -46,7 +46,7 @@ interface OpenOptions {
 
 interface Opened {
   readonly response: HttpResponse
-  readonly body: BodyStream
+  readonly body: ResponseBody
   readonly onDone: Mock<() => void>
   readonly classify: Mock<Classify>
 }
@@ -121,14 +121,14 @@ async function open(path: string, options: OpenOptions = {}): Promise<Opened> {
 
 /** One exchange through `target` with the client's own handler, as the client makes them. */
 function exchange(target: Agent, path: string, method: string) {
-  return new Promise<{ statusCode: number; headers: HttpHeaders; body: BodyStream }>(
+  return new Promise<{ statusCode: number; headers: HttpHeaders; body: ResponseBody }>(
     (resolve, reject) => {
       const owner: ExchangeOwner = {
         onHeaders: (done) => {
           resolve({
             statusCode: done.status,
             headers: done.headers ?? {},
-            body: done.body as BodyStream,
+            body: done,
           })
         },
         onFailed: (_done, error) => reject(error),
@@ -656,6 +656,71 @@ describe('HttpResponse decompression bombs', () => {
   })
 })
 
+/** Resolves once `read()` gives the same value `times` times in a row, 20 ms apart. */
+async function steady(read: () => number, times = 5): Promise<number> {
+  let last = read()
+  let same = 0
+  for (let turn = 0; turn < 500 && same < times; turn++) {
+    await delay(20)
+    const now = read()
+    same = now === last ? same + 1 : 0
+    last = now
+  }
+  return last
+}
+
+describe('HttpResponse: a body held until read', () => {
+  it('holds an unread body without a stream, and reads it whole afterwards', async () => {
+    const { response, body, onDone } = await open('/bytes/3000')
+    await expect.poll(() => body.received).toBe(true)
+    expect(body.streamed).toBe(false)
+    expect(body.didRead).toBe(false)
+    expect(Buffer.from(await response.bytes())).toEqual(expectedBytes(3000))
+    expect(body.streamed).toBe(false)
+    expect(response.bytesRead).toBe(3000)
+    expect(onDone).toHaveBeenCalledOnce()
+  })
+
+  it('pauses the socket while an unread body fills the buffer, and resumes when read', async () => {
+    const endless = serveEndless('/endless')
+    const { response, body, onDone } = await open('/endless', { maxBodySize: 32 * MiB })
+    const sent = await steady(() => endless.sent)
+    // Only socket buffers and the high-water mark: the server was stopped, not drained.
+    expect(sent).toBeLessThan(16 * MiB)
+    expect(body.streamed).toBe(false)
+    // Reading resumes the socket: the body then runs into the limit.
+    const error = await rejection(response.bytes())
+    expect(error).toBeInstanceOf(BodySizeError)
+    expect(endless.sent).toBeGreaterThan(sent)
+    expect(onDone).toHaveBeenCalledOnce()
+    await expect.poll(() => server.connections).toBe(0)
+  })
+
+  it('gives a stream with the held chunks to a reader that needs one', async () => {
+    const { response, body } = await open('/bytes/20000?chunked=1')
+    await expect.poll(() => body.received).toBe(true)
+    const chunks = await collect(response.body)
+    expect(body.streamed).toBe(true)
+    expect(Buffer.concat(chunks)).toEqual(expectedBytes(20000))
+  })
+
+  it('fails a later read with the error that cut an unread body', async () => {
+    server.route('/cut', (_req, res) => {
+      res.writeHead(200, { 'content-length': 100000 })
+      res.write(expectedBytes(1000))
+      setTimeout(() => res.destroy(), 20)
+    })
+    const classify = vi.fn<Classify>((error) => connectionError(error, 'body'))
+    const { response, body, onDone } = await open('/cut', { classify })
+    await expect.poll(() => body.destroyed).toBe(true)
+    expect(body.streamed).toBe(false)
+    const error = await rejection(response.text())
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect(classify).toHaveBeenCalledWith(expect.anything(), 'body')
+    expect(onDone).toHaveBeenCalledOnce()
+  })
+})
+
 describe('HttpResponse maxBodySize', () => {
   it('rejects while streaming once the decoded bytes pass the limit', async () => {
     const endless = serveEndless('/endless')
@@ -677,7 +742,7 @@ describe('HttpResponse maxBodySize', () => {
     const error = await rejection(response.bytes())
     expect(error).toBeInstanceOf(BodySizeError)
     expect(error).toMatchObject({ limit: MiB, size: 52428800, declared: true })
-    expect(body.readableDidRead).toBe(false)
+    expect(body.didRead).toBe(false)
     expect(onDone).toHaveBeenCalledOnce()
     await expect.poll(() => server.connections).toBe(0)
   })
@@ -729,7 +794,7 @@ describe('HttpResponse.release()', () => {
     const started = performance.now()
     await response.release()
     expect(performance.now() - started).toBeLessThan(2000)
-    expect(body.readableDidRead).toBe(false)
+    expect(body.didRead).toBe(false)
     expect(onDone).toHaveBeenCalledOnce()
     await expect.poll(() => server.connections).toBe(0)
   })
