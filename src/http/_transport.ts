@@ -73,6 +73,8 @@ export class Exchange implements PermitHolder, BodySource {
   received = false
   /** The proxy the attempt went through, if any (set when it is dispatched). */
   proxy: URL | undefined = undefined
+  /** Body bytes undici has handed over. */
+  #bodyBytes = 0
   #phase = PHASE_WAITING
   #abortUndici: ((reason?: unknown) => void) | undefined = undefined
   #resume: (() => void) | undefined = undefined
@@ -199,6 +201,7 @@ export class Exchange implements PermitHolder, BodySource {
   onData(chunk: Buffer): boolean {
     if (this.#phase !== PHASE_BODY) return true
     this.#bump()
+    this.#bodyBytes += chunk.byteLength
     return (this.body as BodyStream).push(chunk)
   }
 
@@ -211,9 +214,38 @@ export class Exchange implements PermitHolder, BodySource {
     const phase = this.#phase
     this.#phase = PHASE_DONE
     this.#clearTimer()
-    if (phase === PHASE_WAITING) this.owner.onFailed(this, error)
-    else if (phase === PHASE_BODY) this.body?.destroy(error as Error)
+    if (phase === PHASE_WAITING) this.owner.onFailed(this, this.#framingError(error, phase))
+    else if (phase === PHASE_BODY) this.body?.destroy(this.#framingError(error, phase) as Error)
     this.#settle()
+  }
+
+  /**
+   * undici reports as a length mismatch both a body that disagrees with `Content-Length` and,
+   * once a `Content-Length` was read, any parser error (`Transfer-Encoding` beside it, a bad
+   * character in a field, obs-fold). Only a body cut short is truncation; before the headers,
+   * or with more bytes than declared, or a `Content-Length` that is not one number (two
+   * different values, a list), the message is framed wrongly (RFC 9112, section 6.3): bad HTTP.
+   */
+  #framingError(error: unknown, phase: number): unknown {
+    if ((error as { code?: unknown } | null)?.code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      return error
+    }
+    const declared = this.headers?.['content-length']
+    if (
+      phase === PHASE_BODY &&
+      typeof declared === 'string' &&
+      /^\d+$/.test(declared) &&
+      this.#bodyBytes < Number(declared)
+    ) {
+      return error
+    }
+    const message =
+      phase === PHASE_WAITING
+        ? 'Response head refused by the HTTP parser'
+        : `Response framed wrongly: Content-Length ${JSON.stringify(declared)} and ${this.#bodyBytes} body bytes`
+    return Object.assign(new Error(message, { cause: error }), {
+      code: 'HPE_UNEXPECTED_CONTENT_LENGTH',
+    })
   }
 
   #endBody(): void {
