@@ -5,6 +5,7 @@ import { REDIRECT_STATUSES } from './_redirect.js'
 import {
   errorRetryDelay,
   IDEMPOTENT_METHODS,
+  isRetryStatus,
   type RetrySettings,
   statusRetryDelay,
 } from './_retry.js'
@@ -58,7 +59,8 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_METHODS)
  * - A failure is retried when `retry` allows it (idempotent method, transient failure,
  *   retries left), after a backoff; otherwise it is delivered (thrown).
  * - A 301/302/303/307/308 with a `Location` is followed when redirects are.
- * - A status of `retry.statuses` is retried when allowed, after `Retry-After` or a backoff.
+ * - A status of `retry.statuses` (or an unregistered one whose class's x00 is listed) is
+ *   retried when allowed, after `Retry-After` or a backoff.
  * - Anything else is delivered.
  */
 export function decide(
@@ -80,7 +82,7 @@ export function decide(
     const location = result.headers?.location
     if (typeof location === 'string') return { action: 'follow', location }
   }
-  if (settings.retry.statuses.has(status)) {
+  if (isRetryStatus(settings.retry.statuses, status)) {
     const after = statusRetryDelay(
       settings.retry,
       method,

@@ -141,13 +141,14 @@ export class Engine implements CallHost {
       throw new InvalidRequestError({ method, url: url.href, problem })
     }
     let headers = template.headers
-    if (url.username !== '' || url.password !== '' || url.hash !== '') {
-      if ((url.username !== '' || url.password !== '') && headers.authorization === undefined) {
+    // The fragment stays: it is never sent (only path and query are), a redirect passes it
+    // on (RFC 9110, section 10.2.2), and the final `url` reports it.
+    if (url.username !== '' || url.password !== '') {
+      if (headers.authorization === undefined) {
         headers = { ...headers, authorization: basicAuth(url) }
       }
       url.username = ''
       url.password = ''
-      url.hash = ''
     }
     // Every field written out: a spread makes a slower, shape-less object per call.
     return {

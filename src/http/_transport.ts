@@ -178,8 +178,21 @@ export class Exchange implements PermitHolder, BodySource {
     resume: () => void,
     _statusText: string,
   ): boolean {
+    if (this.#phase !== PHASE_WAITING) return true
+    // Three digits from 100 to 599 (RFC 9110, section 15); undici takes any number.
+    if (statusCode < 100 || statusCode > 599) {
+      const error = Object.assign(
+        new Error(`Response status ${statusCode} is not between 100 and 599`),
+        { code: 'HPE_INVALID_STATUS' },
+      )
+      this.#phase = PHASE_DONE
+      this.#clearTimer()
+      this.#abortUndici?.(error)
+      this.owner.onFailed(this, error)
+      return false
+    }
     // A 1xx is not the response: keep waiting, on the same headers limit.
-    if (statusCode < 200 || this.#phase !== PHASE_WAITING) return true
+    if (statusCode < 200) return true
     this.#phase = PHASE_BODY
     this.#resume = resume
     this.status = statusCode

@@ -15,6 +15,7 @@
  */
 import { once } from 'node:events'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 
 /** One request as the server parsed it. */
 export interface RawRequest {
@@ -39,7 +40,7 @@ export interface RawRequest {
 export type RawHandler = (socket: Socket, request: RawRequest) => void | Promise<void>
 
 export interface RawServer extends AsyncDisposable {
-  /** `http://127.0.0.1:<port>` (or `http://[::1]:<port>`). */
+  /** `http://127.0.0.1:<port>` (or `[::1]`, or `https:`). */
   readonly origin: string
   readonly port: number
   /** Every request, in arrival order. */
@@ -51,15 +52,24 @@ export interface RawServer extends AsyncDisposable {
   close(): Promise<void>
 }
 
-/** Starts a raw server on `host` (loopback only) whose `handler` answers every request. */
+export interface RawServerOptions {
+  /** Loopback only. */
+  readonly host?: '127.0.0.1' | '::1'
+  /** Serve `https:` with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: string; readonly key: string }
+}
+
+/** Starts a raw server (loopback only) whose `handler` answers every request. */
 export async function startRawServer(
   handler: RawHandler,
-  host: '127.0.0.1' | '::1' = '127.0.0.1',
+  options: RawServerOptions = {},
 ): Promise<RawServer> {
+  const host = options.host ?? '127.0.0.1'
+  const scheme = options.tls === undefined ? 'http' : 'https'
   const sockets = new Set<Socket>()
   const requests: RawRequest[] = []
   let connections = 0
-  const server = createServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     const connection = ++connections
     sockets.add(socket)
     socket.on('error', () => {})
@@ -86,11 +96,15 @@ export async function startRawServer(
       buffer = Buffer.concat([buffer, chunk])
       void pump()
     })
-  })
+  }
+  const server =
+    options.tls === undefined
+      ? createServer(onSocket)
+      : createTlsServer(options.tls, onSocket).on('tlsClientError', () => {})
   server.listen(0, host)
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
-  const origin = host === '::1' ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`
+  const origin = `${scheme}://${host === '::1' ? '[::1]' : host}:${port}`
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {

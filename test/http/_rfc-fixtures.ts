@@ -2,7 +2,12 @@
 // a check, after that, that no TCP socket or listener of the test is left open.
 import { HttpClient, type HttpClientOptions } from 'asyncwith/http'
 import { afterEach, beforeEach, expect } from 'vitest'
-import { type RawHandler, type RawServer, startRawServer } from '../_helpers/raw-http-server.js'
+import {
+  type RawHandler,
+  type RawServer,
+  type RawServerOptions,
+  startRawServer,
+} from '../_helpers/raw-http-server.js'
 import { openSockets } from './_client-fixtures.js'
 
 export function useRaw() {
@@ -33,8 +38,8 @@ export function useRaw() {
       return client
     },
     /** A raw server closed after the test. */
-    async server(handler: RawHandler, host?: '127.0.0.1' | '::1'): Promise<RawServer> {
-      const server = await startRawServer(handler, host)
+    async server(handler: RawHandler, options?: RawServerOptions): Promise<RawServer> {
+      const server = await startRawServer(handler, options)
       servers.add(server)
       return server
     },

@@ -427,7 +427,7 @@ describe('RFC 9112 §3 and RFC 9110 §7.2, §8.6, §9: the request we send', () 
   })
 
   it('§3.2 / RFC 9110 §7.2: Host for an IPv6 literal is bracketed', async () => {
-    const server = await rawServer((socket) => void socket.write(reply('six')), '::1')
+    const server = await rawServer((socket) => void socket.write(reply('six')), { host: '::1' })
     const client = newClient()
     expect(await (await client.get(server.url('/'))).text()).toBe('six')
     expect(server.requests[0]!.all('host')).toEqual([`[::1]:${server.port}`])
