@@ -181,22 +181,19 @@ export class Exchange implements PermitHolder, BodySource {
     if (this.#phase !== PHASE_WAITING) return true
     // Three digits from 100 to 599 (RFC 9110, section 15); undici takes any number.
     if (statusCode < 100 || statusCode > 599) {
-      const error = Object.assign(
-        new Error(`Response status ${statusCode} is not between 100 and 599`),
-        { code: 'HPE_INVALID_STATUS' },
-      )
-      this.#phase = PHASE_DONE
-      this.#clearTimer()
-      this.#abortUndici?.(error)
-      this.owner.onFailed(this, error)
-      return false
+      return this.#refuse(`Response status ${statusCode} is not between 100 and 599`)
     }
     // A 1xx is not the response: keep waiting, on the same headers limit.
     if (statusCode < 200) return true
+    const headers = util.parseHeaders(rawHeaders as Buffer[]) as HttpHeaders
+    const transfer = unsupportedTransferCoding(headers['transfer-encoding'])
+    if (transfer !== undefined) {
+      return this.#refuse(`Response transfer coding \`${transfer}\` is not supported`)
+    }
     this.#phase = PHASE_BODY
     this.#resume = resume
     this.status = statusCode
-    this.headers = util.parseHeaders(rawHeaders as Buffer[]) as HttpHeaders
+    this.headers = headers
     this.headersAt = Date.now()
     this.body = new BodyStream(this)
     const bodyMs = this.#bodyMs
@@ -209,6 +206,16 @@ export class Exchange implements PermitHolder, BodySource {
     }
     this.owner.onHeaders(this)
     return true
+  }
+
+  /** Fails the attempt, before its headers are handed over, as bad HTTP. */
+  #refuse(message: string): false {
+    const error = Object.assign(new Error(message), { code: 'HPE_ASYNCWITH_REFUSED' })
+    this.#phase = PHASE_DONE
+    this.#clearTimer()
+    this.#abortUndici?.(error)
+    this.owner.onFailed(this, error)
+    return false
   }
 
   onData(chunk: Buffer): boolean {
@@ -330,6 +337,22 @@ export class Exchange implements PermitHolder, BodySource {
       this.body?.destroy(error)
     }
   }
+}
+
+/**
+ * A transfer coding of `value` other than `chunked` (and the obsolete `identity`), or
+ * `undefined`. undici hands such a body over still coded (`gzip, chunked` gives gzip bytes);
+ * we never send `TE`, so a server may not use one (RFC 9112, section 7.4), and the response
+ * is refused as bad HTTP rather than read as a wrong body, as Go's net/http does.
+ */
+function unsupportedTransferCoding(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const codings = (Array.isArray(value) ? value.join(',') : value).split(',')
+  for (const coding of codings) {
+    const name = coding.trim().toLowerCase()
+    if (name !== '' && name !== 'chunked' && name !== 'identity') return name
+  }
+  return undefined
 }
 
 export class Transport {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import {
   ConnectionError,
   type FetchOutcome,
@@ -8,7 +9,7 @@ import {
 } from 'asyncwith/http'
 import { describe, expect, it } from 'vitest'
 import { head } from '../_helpers/raw-http-server.js'
-import { rejectionOf } from './_client-fixtures.js'
+import { hasPython, rejectionOf, useClients } from './_client-fixtures.js'
 import { reply, useRaw } from './_rfc-fixtures.js'
 
 // RFC 9112 (HTTP/1.1 messages) against servers on raw sockets that send what node:http never
@@ -17,6 +18,7 @@ import { reply, useRaw } from './_rfc-fixtures.js'
 // test, and no socket may be left (see useRaw).
 
 const { client: newClient, server: rawServer } = useRaw()
+const { blackhole } = useClients()
 
 /** A server that answers every request with `bytes`, then (with `end`) closes. */
 function answering(bytes: string | Buffer, end = false) {
@@ -168,6 +170,37 @@ describe('RFC 9112 §6: message body framing', () => {
     const server = await answering('HTTP/1.0 200 OK\r\n\r\none point oh', true)
     const client = newClient()
     expect(await (await client.get(server.url('/'))).text()).toBe('one point oh')
+  })
+
+  it('§6.1 / §7.4: a transfer coding other than chunked is refused as bad HTTP, never handed over still coded', async () => {
+    // undici would give the gzip bytes as the body. We send no TE, so a server may not use
+    // one; Go's net/http refuses it too ("unsupported transfer encoding").
+    const gz = gzipSync(Buffer.from('hello'))
+    const chunk = Buffer.concat([
+      Buffer.from(`${gz.byteLength.toString(16)}\r\n`),
+      gz,
+      Buffer.from('\r\n0\r\n\r\n'),
+    ])
+    const server = await rawServer((socket) => {
+      socket.write(
+        Buffer.concat([Buffer.from(head('200 OK', 'Transfer-Encoding: gzip, chunked')), chunk]),
+      )
+    })
+    const error = errorOf(await outcomeOf(server.url('/')))
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect(error).toMatchObject({ kind: 'protocol' })
+    expect(error.message).toContain('gzip')
+  })
+
+  it('§6.3 (1): bytes after a 204 are not read as the next response', async () => {
+    const server = await rawServer((socket, request) => {
+      if (request.target === '/first') socket.write(`${head('204 No Content')}junk`)
+      else socket.write(reply('next'))
+    })
+    const client = newClient()
+    expect(await (await client.get(server.url('/first'))).text()).toBe('')
+    await idle()
+    expect(await (await client.get(server.url('/next'))).text()).toBe('next')
   })
 
   // undici closes the connection after these when they declare a length (or, for HEAD, when
@@ -338,6 +371,40 @@ describe('RFC 9112 §9: connection management', () => {
     expect(server.requests.map((r) => r.connection)).toEqual([1, 1])
   })
 
+  it('§9.3: an HTTP/1.0 response without keep-alive closes the connection (not reused)', async () => {
+    // The server leaves the socket open: the client must not send on it again.
+    const server = await answering('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    const client = newClient()
+    expect(await (await client.get(server.url('/a'))).text()).toBe('ok')
+    await idle()
+    expect(await (await client.get(server.url('/b'))).text()).toBe('ok')
+    expect(server.requests.map((r) => r.connection)).toEqual([1, 2])
+  })
+
+  it('§9.6: with keepAlive: false every request says Connection: close', async () => {
+    const server = await answering(reply('ok'))
+    const client = newClient({ keepAlive: false })
+    await (await client.get(server.url('/a'))).text()
+    await idle()
+    await (await client.get(server.url('/b'))).text()
+    expect(server.requests.map((r) => r.header('connection'))).toEqual(['close', 'close'])
+    expect(server.requests.map((r) => r.connection)).toEqual([1, 2])
+  })
+
+  it('§9.6: a server that closes an idle kept-alive connection costs nothing: the next request opens another', async () => {
+    const server = await rawServer((socket) => {
+      socket.write(reply('ok'))
+      setTimeout(() => socket.end(), 5)
+    })
+    const client = newClient()
+    const first = await client.get(server.url('/a'))
+    expect(await first.text()).toBe('ok')
+    await idle()
+    const second = await client.get(server.url('/b'))
+    expect([await second.text(), second.attempts]).toEqual(['ok', 1])
+    expect(server.requests.map((r) => r.connection)).toEqual([1, 2])
+  })
+
   it('§9.3.1 / RFC 9110 §9.2.2: a kept-alive connection closed under a GET is replayed once; a POST is not', async () => {
     // The server serves one request per connection, then closes on the next one without a
     // byte: the race of a keep-alive close. An idempotent request is replayed on a fresh
@@ -362,6 +429,17 @@ describe('RFC 9112 §9: connection management', () => {
     expect(error).toBeInstanceOf(ConnectionError)
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
   })
+
+  it.skipIf(!hasPython)(
+    'a server that never accepts ends in a connect timeout (typed, with its phase)',
+    async () => {
+      const hole = await blackhole()
+      const client = newClient({ timeout: { connect: 150 } })
+      const error = await rejectionOf(client.get(hole.url))
+      expect(error).toBeInstanceOf(HttpTimeoutError)
+      expect(error).toMatchObject({ phase: 'connect', ms: 150 })
+    },
+  )
 
   it('a server that never answers ends in a headers timeout (typed, with its phase)', async () => {
     const server = await rawServer(() => {})
