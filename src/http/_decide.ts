@@ -58,7 +58,7 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_METHODS)
  *   when retries are off (as Go, curl and aiohttp do); never for `POST`.
  * - A failure is retried when `retry` allows it (idempotent method, transient failure,
  *   retries left), after a backoff; otherwise it is delivered (thrown).
- * - A 301/302/303/307/308 with a `Location` is followed when redirects are.
+ * - A 301/302/303/307/308 with one non-empty `Location` is followed when redirects are.
  * - A status of `retry.statuses` (or an unregistered one whose class's x00 is listed) is
  *   retried when allowed, after `Retry-After` or a backoff.
  * - Anything else is delivered.
@@ -79,8 +79,11 @@ export function decide(
     return after === undefined ? DELIVER : { action: 'retry', after, replay: false }
   }
   if (settings.redirect.follow && REDIRECT_STATUSES.has(status)) {
+    // An empty Location, or several, leads nowhere: the 3xx is the answer (as curl treats
+    // them; following `''` would only reload the same URL up to the redirect limit).
     const location = result.headers?.location
-    if (typeof location === 'string') return { action: 'follow', location }
+    if (typeof location === 'string' && location.trim() !== '')
+      return { action: 'follow', location }
   }
   if (isRetryStatus(settings.retry.statuses, status)) {
     const after = statusRetryDelay(

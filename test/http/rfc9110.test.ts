@@ -255,6 +255,19 @@ describe('RFC 9110 §15.4: redirects', () => {
     expect(server.requests.map((r) => r.target)).toEqual(['/none', '/multiple', '/nm'])
   })
 
+  it('§10.2.2: an empty Location, or two of them, is not followed: the 3xx is the response (as curl)', async () => {
+    const server = await rawServer((socket, request) => {
+      if (request.target === '/empty')
+        socket.write(head('302 Found', 'Location: ', 'Content-Length: 0'))
+      else socket.write(head('302 Found', 'Location: /a', 'Location: /b', 'Content-Length: 0'))
+    })
+    const client = newClient()
+    const empty = await client.get(server.url('/empty'))
+    const two = await client.get(server.url('/two'))
+    expect([empty.status, two.status]).toEqual([302, 302])
+    expect(server.requests.map((r) => r.target)).toEqual(['/empty', '/two'])
+  })
+
   it('§10.2.2: a Location that is not an http(s) URL is a typed error', async () => {
     const server = await rawServer((socket, request) => {
       const location = request.target === '/ftp' ? 'ftp://127.0.0.1/x' : 'http://[bad'

@@ -1,4 +1,5 @@
-import type { Socket } from 'node:net'
+import { once } from 'node:events'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import {
   ConnectionError,
@@ -440,6 +441,33 @@ describe('RFC 9112 §9: connection management', () => {
       expect(error).toMatchObject({ phase: 'connect', ms: 150 })
     },
   )
+
+  it('§9 (error response while the body is sent): an early 413 and close is the response, not a write error', async () => {
+    // RFC 9112 §9: a client sending a body should watch for an error response while it
+    // sends. This server answers at the first bytes of a 10 MB body, and closes.
+    const sockets = new Set<Socket>()
+    const server = createServer((socket) => {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.once('data', () =>
+        socket.end(`${head('413 Content Too Large', 'Content-Length: 3', 'Connection: close')}big`),
+      )
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const client = newClient()
+      const { port } = server.address() as AddressInfo
+      const response = await client.post(`http://127.0.0.1:${port}/`, {
+        body: new Uint8Array(10_000_000),
+      })
+      expect([response.status, await response.text()]).toEqual([413, 'big'])
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+      await once(server, 'close')
+    }
+  })
 
   it('a server that never answers ends in a headers timeout (typed, with its phase)', async () => {
     const server = await rawServer(() => {})
