@@ -188,7 +188,7 @@ export class Exchange implements PermitHolder, BodySource {
     const headers = util.parseHeaders(rawHeaders as Buffer[]) as HttpHeaders
     const transfer = unsupportedTransferCoding(headers['transfer-encoding'])
     if (transfer !== undefined) {
-      return this.#refuse(`Response transfer coding \`${transfer}\` is not supported`)
+      return this.#refuse(`Response transfer codings \`${transfer}\` are not supported`)
     }
     this.#phase = PHASE_BODY
     this.#resume = resume
@@ -340,19 +340,20 @@ export class Exchange implements PermitHolder, BodySource {
 }
 
 /**
- * A transfer coding of `value` other than `chunked` (and the obsolete `identity`), or
- * `undefined`. undici hands such a body over still coded (`gzip, chunked` gives gzip bytes);
- * we never send `TE`, so a server may not use one (RFC 9112, section 7.4), and the response
- * is refused as bad HTTP rather than read as a wrong body, as Go's net/http does.
+ * What is wrong with the transfer codings of `value`, or `undefined` for none or `chunked`
+ * alone. undici hands a body in another coding over still coded (`gzip, chunked` gives gzip
+ * bytes), and with `chunked` not last it reads until the close. We send no `TE`, so a server
+ * may use nothing but `chunked` (RFC 9112, sections 6.1 and 7.4), once: anything else is
+ * refused as bad HTTP rather than read as a wrong body, as Go's net/http does.
  */
 function unsupportedTransferCoding(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined
-  const codings = (Array.isArray(value) ? value.join(',') : value).split(',')
-  for (const coding of codings) {
-    const name = coding.trim().toLowerCase()
-    if (name !== '' && name !== 'chunked' && name !== 'identity') return name
-  }
-  return undefined
+  const codings = (Array.isArray(value) ? value.join(',') : value)
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '')
+  if (codings.length === 1 && codings[0] === 'chunked') return undefined
+  return codings.join(', ')
 }
 
 export class Transport {

@@ -193,6 +193,56 @@ describe('RFC 9112 §6: message body framing', () => {
     expect(error.message).toContain('gzip')
   })
 
+  const badTransfer: Array<[string, string[]]> = [
+    ['chunked twice (§6.1: a sender MUST NOT)', ['Transfer-Encoding: chunked, chunked']],
+    [
+      'chunked, then identity in a second field (§6.3 (4))',
+      ['Transfer-Encoding: chunked', 'Transfer-Encoding: identity'],
+    ],
+  ]
+  for (const [name, fields] of badTransfer) {
+    it(`§6.1: Transfer-Encoding ${name} is bad HTTP`, async () => {
+      const server = await answering(`${head('200 OK', ...fields)}2\r\nok\r\n0\r\n\r\n`)
+      const error = errorOf(await outcomeOf(server.url('/')))
+      expect(error).toMatchObject({ code: 'ASYNCWITH_CONNECTION', kind: 'protocol' })
+    })
+  }
+
+  const lengths: Array<[string, string, string | undefined]> = [
+    ['leading zeros', '0002', 'ok'],
+    ['trailing spaces (OWS)', '2  ', 'ok'],
+    ['a sign', '+2', undefined],
+    ['a negative number', '-1', undefined],
+    ['nothing', '', undefined],
+    ['more than 2^64', '99999999999999999999', undefined],
+  ]
+  for (const [name, value, body] of lengths) {
+    it(`§6.2: Content-Length with ${name} is ${body === undefined ? 'bad HTTP' : 'read'}`, async () => {
+      const server = await answering(
+        `${head('200 OK', `Content-Length: ${value}`)}ok`,
+        body === undefined,
+      )
+      const outcome = await outcomeOf(server.url('/'))
+      if (body === undefined) expect(errorOf(outcome)).toMatchObject({ kind: 'protocol' })
+      else expect(outcome).toMatchObject({ ok: true, value: body })
+    })
+  }
+
+  it('§7.1: chunk sizes with leading zeros are read; one past 2^64 is bad HTTP', async () => {
+    const server = await rawServer((socket, request) => {
+      const size = request.target === '/zeros' ? '0002' : 'fffffffffffffffffff'
+      socket.write(`${head('200 OK', 'Transfer-Encoding: Chunked')}${size}\r\nok\r\n0\r\n\r\n`)
+    })
+    expect(await outcomeOf(server.url('/zeros'))).toMatchObject({ ok: true, value: 'ok' })
+    expect(errorOf(await outcomeOf(server.url('/overflow')))).toMatchObject({ kind: 'protocol' })
+  })
+
+  it('§2.2: a response with bare LF line endings is bad HTTP', async () => {
+    // RFC 9112 §2.2 lets a recipient accept a bare LF; undici's parser does not.
+    const server = await answering('HTTP/1.1 200 OK\nContent-Length: 2\n\nok')
+    expect(errorOf(await outcomeOf(server.url('/')))).toMatchObject({ kind: 'protocol' })
+  })
+
   it('§6.3 (1): bytes after a 204 are not read as the next response', async () => {
     const server = await rawServer((socket, request) => {
       if (request.target === '/first') socket.write(`${head('204 No Content')}junk`)
