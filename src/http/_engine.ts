@@ -117,7 +117,8 @@ export class Engine implements CallHost {
       throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
     }
     const upper = METHOD.test(method) ? method.toUpperCase() : method
-    const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : body?.byteLength
+    // No body is 0 bytes: a `content-length` saying more would be dropped by undici, silently.
+    const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)
     return {
       method: upper,
       problem: checkRequestParts(upper, headers, bodyLength),

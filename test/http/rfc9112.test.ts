@@ -640,6 +640,26 @@ describe('RFC 9112 §3 and RFC 9110 §7.2, §8.6, §9: the request we send', () 
     expect(server.requests[0]!.all('content-length')).toEqual(['0'])
   })
 
+  it('RFC 9110 §8.6: a Content-Length header that disagrees with the body is refused before sending', async () => {
+    const server = await answering(reply('ok'))
+    const client = newClient()
+    for (const [method, body] of [
+      ['POST', 'abc'],
+      ['POST', undefined],
+      ['GET', undefined],
+    ] as const) {
+      const error = await rejectionOf(
+        client.request(method, server.url('/'), { body, headers: { 'content-length': '5' } }),
+      )
+      expect(error, `${method} ${body}`).toBeInstanceOf(InvalidRequestError)
+    }
+    expect(server.requests).toHaveLength(0)
+    await (
+      await client.post(server.url('/'), { body: 'abc', headers: { 'content-length': '3' } })
+    ).text()
+    expect(server.requests[0]!.all('content-length')).toEqual(['3'])
+  })
+
   it('RFC 9110 §10.1.1: Expect: 100-continue is refused before sending (not supported)', async () => {
     const server = await answering(reply('ok'))
     const client = newClient()
