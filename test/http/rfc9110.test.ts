@@ -340,6 +340,25 @@ describe('RFC 9110 §10.2.3 and §9.2.2: Retry-After, on idempotent methods only
     })
   }
 
+  it('§10.2.3: Retry-After: 1 is waited for, then the request is retried', async () => {
+    const server = await busy(503, () => '1')
+    const client = newClient({ retry: { limit: 1 } })
+    const response = await client.get(server.url('/'))
+    expect([response.status, response.attempts]).toEqual([200, 2])
+    await response.release()
+  })
+
+  for (const date of ['Thursday, 06-Nov-70 08:49:37 GMT', 'Thu Nov  6 08:49:37 2070']) {
+    it(`§5.6.7: Retry-After in the obsolete date form \`${date}\` is read (far off: reported, not retried)`, async () => {
+      // Were the date unreadable, the backoff (at most 1 s here) would retry it.
+      const server = await busy(503, () => date)
+      const client = newClient({ retry: { limit: 1, baseDelay: 1, maxDelay: 1000 } })
+      const response = await client.get(server.url('/'))
+      expect([response.status, response.attempts]).toEqual([503, 1])
+      await response.release()
+    })
+  }
+
   it('§9.2.2: PUT, DELETE, HEAD and OPTIONS are retried; POST and PATCH are not', async () => {
     const server = await busy(503, () => '0')
     const client = newClient({ retry: { limit: 1 } })

@@ -114,6 +114,25 @@ describe('RFC 9112 §6: message body framing', () => {
     expect(await rejectionOf(response.text())).toBeInstanceOf(ConnectionError)
   })
 
+  it('§8: a body cut short fails every way of reading it, fetchAll modes included', async () => {
+    const server = await answering(`${head('200 OK', 'Content-Length: 100')}only ten b`, true)
+    for (const read of ['none', 'bytes', 'json'] as const) {
+      const outcome = await outcomeOf(server.url('/'), { read })
+      expect(errorOf(outcome), read).toBeInstanceOf(ConnectionError)
+    }
+    const client = newClient()
+    const chunks: Uint8Array[] = []
+    const iterated = await rejectionOf(
+      (async () => {
+        for await (const chunk of (await client.get(server.url('/'))).body) chunks.push(chunk)
+      })(),
+    )
+    expect(iterated).toBeInstanceOf(ConnectionError)
+    expect(await rejectionOf((await client.get(server.url('/'))).drain())).toBeInstanceOf(
+      ConnectionError,
+    )
+  })
+
   it('§8: the same, with Connection: close, is a truncated body', async () => {
     const server = await answering(
       `${head('200 OK', 'Content-Length: 100', 'Connection: close')}only ten b`,
