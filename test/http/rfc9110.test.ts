@@ -202,6 +202,26 @@ describe('RFC 9110 §15.4: redirects', () => {
     expect(other.requests.at(-1)!.header('authorization')).toBeUndefined()
   })
 
+  it('RFC 9110 §4.2.4: userinfo in a Location is neither sent nor reported', async () => {
+    const server = await rawServer((socket, request) => {
+      if (request.target === '/from') {
+        socket.write(
+          head(
+            '302 Found',
+            `Location: http://user:pw@127.0.0.1:${socket.localPort}/to`,
+            'Content-Length: 0',
+          ),
+        )
+      } else socket.write(reply('ok'))
+    })
+    const client = newClient()
+    const response = await client.get(server.url('/from'))
+    await response.text()
+    expect(response.url).toBe(server.url('/to'))
+    expect(response.redirects).toEqual([server.url('/to')])
+    expect(server.requests[1]!.header('authorization')).toBeUndefined()
+  })
+
   it('§15.4: a redirect loop ends at the limit with a typed error listing the hops', async () => {
     const server = await redirecting(302, () => '/from')
     const client = newClient({ redirect: { limit: 3 } })
