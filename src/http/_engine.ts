@@ -38,7 +38,21 @@ export interface EngineSettings {
   readonly http2: boolean
 }
 
-const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/**
+ * Methods sent upper-case whatever case they are given in: fetch's list (it normalizes
+ * DELETE, GET, HEAD, OPTIONS, POST and PUT) with PATCH, whose omission there surprises
+ * everyone. Any other method is sent exactly as given: methods are case-sensitive (RFC 9110,
+ * section 9.1), and a server may define `purge` and `PURGE` apart.
+ */
+const NORMALIZED_METHODS: ReadonlySet<string> = new Set([
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+])
 
 export function acceptEncoding(): string {
   return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
@@ -116,7 +130,7 @@ export class Engine implements CallHost {
     } else if (options.body !== undefined) {
       throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
     }
-    const upper = METHOD.test(method) ? method.toUpperCase() : method
+    const upper = NORMALIZED_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : method
     // No body is 0 bytes: a `content-length` saying more would be dropped by undici, silently.
     const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)
     return {

@@ -711,6 +711,28 @@ describe('RFC 9112 §3 and RFC 9110 §7.2, §8.6, §9: the request we send', () 
     })
   }
 
+  it('RFC 9110 §9.1: methods are case-sensitive: standard ones are upper-cased (as fetch, with PATCH), others sent as given', async () => {
+    const server = await answering(reply('ok'))
+    const client = newClient()
+    for (const method of ['get', 'Post', 'patch', 'purge', 'MKCOL', 'Custom']) {
+      await (
+        await client.request(
+          method,
+          server.url('/'),
+          method === 'Post' || method === 'patch' ? { body: 'x' } : {},
+        )
+      ).text()
+    }
+    expect(server.requests.map((r) => r.method)).toEqual([
+      'GET',
+      'POST',
+      'PATCH',
+      'purge',
+      'MKCOL',
+      'Custom',
+    ])
+  })
+
   it('RFC 9110 §9.1: a method that is not a token is refused before sending', async () => {
     const server = await answering(reply('ok'))
     const client = newClient()
