@@ -253,6 +253,7 @@ export class Exchange implements PermitHolder, BodySource {
     const declared = this.headers?.['content-length']
     if (
       phase === PHASE_BODY &&
+      this.headers?.['transfer-encoding'] === undefined &&
       typeof declared === 'string' &&
       /^\d+$/.test(declared) &&
       this.#bodyBytes < Number(declared)

@@ -68,6 +68,15 @@ describe('RFC 9112 §6: message body framing', () => {
     expect(errorOf(await outcomeOf(server.url('/')))).toMatchObject({ kind: 'protocol' })
   })
 
+  for (const length of [50, 11]) {
+    it(`§6.3 (3): Transfer-Encoding beside Content-Length ${length} (${length === 11 ? 'agreeing' : 'larger'}) is still bad HTTP, not a truncation`, async () => {
+      const server = await answering(
+        `${head('200 OK', `Content-Length: ${length}`, 'Transfer-Encoding: chunked')}b\r\nhello world\r\n0\r\n\r\n`,
+      )
+      expect(errorOf(await outcomeOf(server.url('/')))).toMatchObject({ kind: 'protocol' })
+    })
+  }
+
   it('§6.3 (5): two different Content-Length values are an error', async () => {
     const server = await answering(
       `${head('200 OK', 'Content-Length: 5', 'Content-Length: 6')}hello!`,
