@@ -484,30 +484,33 @@ describe('RFC 9112 §9: connection management', () => {
     expect(server.requests.map((r) => r.connection)).toEqual([1, 2])
   })
 
-  it('§9.3.1 / RFC 9110 §9.2.2: a kept-alive connection closed under a GET is replayed once; a POST is not', async () => {
-    // The server serves one request per connection, then closes on the next one without a
-    // byte: the race of a keep-alive close. An idempotent request is replayed on a fresh
-    // connection (as curl, Go and aiohttp do) even with retries off; a POST is not.
-    const served = new Set<number>()
-    const server = await rawServer((socket, request) => {
-      if (served.has(request.connection)) {
-        socket.destroy()
-        return
-      }
-      served.add(request.connection)
-      socket.write(reply(`${request.method} ${request.connection}`))
+  for (const how of ['FIN', 'RST'] as const) {
+    it(`§9.3.1 / RFC 9110 §9.2.2: a kept-alive connection closed (${how}) under a GET is replayed once; a POST is not`, async () => {
+      // The server serves one request per connection, then closes on the next one without a
+      // byte: the race of a keep-alive close. An idempotent request is replayed on a fresh
+      // connection (as curl, Go and aiohttp do) even with retries off; a POST is not.
+      const served = new Set<number>()
+      const server = await rawServer((socket, request) => {
+        if (served.has(request.connection)) {
+          if (how === 'FIN') socket.destroy()
+          else socket.resetAndDestroy()
+          return
+        }
+        served.add(request.connection)
+        socket.write(reply(`${request.method} ${request.connection}`))
+      })
+      const client = newClient({ retry: 0 })
+      expect(await (await client.get(server.url('/1'))).text()).toBe('GET 1')
+      await idle()
+      const replayed = await client.get(server.url('/2'))
+      expect(await replayed.text()).toBe('GET 2')
+      expect(replayed.attempts).toBe(2)
+      await idle()
+      const error = await rejectionOf(client.post(server.url('/3'), { body: 'x' }))
+      expect(error).toBeInstanceOf(ConnectionError)
+      expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
     })
-    const client = newClient({ retry: 0 })
-    expect(await (await client.get(server.url('/1'))).text()).toBe('GET 1')
-    await idle()
-    const replayed = await client.get(server.url('/2'))
-    expect(await replayed.text()).toBe('GET 2')
-    expect(replayed.attempts).toBe(2)
-    await idle()
-    const error = await rejectionOf(client.post(server.url('/3'), { body: 'x' }))
-    expect(error).toBeInstanceOf(ConnectionError)
-    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
-  })
+  }
 
   it.skipIf(!hasPython)(
     'a server that never accepts ends in a connect timeout (typed, with its phase)',
@@ -563,6 +566,19 @@ describe('RFC 9112 §9: connection management', () => {
         if (socket.destroyed) return
         socket.write(Buffer.from([byte]))
         await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    })
+    const client = newClient({ timeout: { headers: 200 } })
+    const error = await rejectionOf(client.get(server.url('/')))
+    expect(error).toBeInstanceOf(HttpTimeoutError)
+    expect(error).toMatchObject({ phase: 'headers' })
+  })
+
+  it('RFC 9110 §15.2: an endless stream of 103 Early Hints does not restart the headers timeout', async () => {
+    const server = await rawServer(async (socket) => {
+      while (!socket.destroyed) {
+        socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n')
+        await new Promise((resolve) => setTimeout(resolve, 10))
       }
     })
     const client = newClient({ timeout: { headers: 200 } })
