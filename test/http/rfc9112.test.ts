@@ -236,6 +236,21 @@ describe('RFC 9112 §6: message body framing', () => {
     })
   }
 
+  it('a refused response frees its connection slot: with connections: 1 the next requests run', async () => {
+    const server = await rawServer((socket, request) => {
+      if (request.target === '/te') socket.write(`${head('200 OK', 'Transfer-Encoding: gzip')}x`)
+      else if (request.target === '/status')
+        socket.write(`${head('600 Nope', 'Content-Length: 1')}x`)
+      else socket.write(reply('fine'))
+    })
+    const client = newClient({ connections: 1 })
+    for (const path of ['/te', '/status', '/te', '/status']) {
+      expect(await rejectionOf(client.get(server.url(path))), path).toBeInstanceOf(ConnectionError)
+    }
+    expect(await (await client.get(server.url('/ok'))).text()).toBe('fine')
+    expect(client.statistics()).toMatchObject({ active: 0, openResponses: 0 })
+  })
+
   const lengths: Array<[string, string, string | undefined]> = [
     ['leading zeros', '0002', 'ok'],
     ['trailing spaces (OWS)', '2  ', 'ok'],
