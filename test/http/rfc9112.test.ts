@@ -55,7 +55,7 @@ describe('RFC 9112 §6: message body framing', () => {
   it('§6.3 (3): Transfer-Encoding beside Content-Length is refused as bad HTTP, never framed by the length', async () => {
     // RFC 9112 §6.3 item 3: Transfer-Encoding overrides Content-Length, and such a message
     // "ought to be handled as an error" (request smuggling, response splitting). undici's
-    // parser refuses it (curl reads it as chunked); we report that as kind `protocol`, never
+    // parser refuses it; we report that as kind `protocol`, never
     // the 5-byte body the Content-Length frames.
     const server = await answering(
       head('200 OK', 'Content-Length: 5', 'Transfer-Encoding: chunked') +
