@@ -475,6 +475,18 @@ describe('RFC 9112 §9: connection management', () => {
     expect(server.requests.map((r) => r.connection)).toEqual([1, 2])
   })
 
+  it('§9.3: a redirect chain on one origin runs on one kept-alive connection', async () => {
+    const server = await rawServer((socket, request) => {
+      const n = Number(request.target.slice(1))
+      if (n > 0)
+        socket.write(`${head('302 Found', `Location: /${n - 1}`, 'Content-Length: 4')}gone`)
+      else socket.write(reply('end'))
+    })
+    const client = newClient()
+    expect(await (await client.get(server.url('/5'))).text()).toBe('end')
+    expect(server.requests.map((r) => r.connection)).toEqual([1, 1, 1, 1, 1, 1])
+  })
+
   it('§9.6: with keepAlive: false every request says Connection: close', async () => {
     const server = await answering(reply('ok'))
     const client = newClient({ keepAlive: false })
