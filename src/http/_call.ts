@@ -277,6 +277,7 @@ export class Call implements ExchangeOwner {
         if (decision.action === 'retry') {
           await engine.discard(exchange)
           retries++
+          if (decision.after <= 0 && exchange.settled) await nextTurn()
           await this.#wait(decision.after)
           continue
         }

@@ -334,6 +334,8 @@ describe('RFC 9110 §10.2.3 and §9.2.2: Retry-After, on idempotent methods only
         'GET ok',
         2,
       ])
+      // The retry reused the kept-alive connection.
+      expect(server.requests.map((r) => r.connection)).toEqual([1, 1])
     })
 
     it(`${status} with Retry-After as an HTTP-date in the past is retried at once`, async () => {
