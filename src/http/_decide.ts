@@ -79,8 +79,8 @@ export function decide(
     return after === undefined ? DELIVER : { action: 'retry', after, replay: false }
   }
   if (settings.redirect.follow && REDIRECT_STATUSES.has(status)) {
-    // An empty Location, or several, leads nowhere: the 3xx is the answer (as curl treats
-    // them; following `''` would only reload the same URL up to the redirect limit).
+    // An empty Location leads nowhere (curl ignores it; following `''` would only reload the
+    // same URL up to the limit), and several are ambiguous: the 3xx is the answer then.
     const location = result.headers?.location
     if (typeof location === 'string' && location.trim() !== '')
       return { action: 'follow', location }

@@ -130,12 +130,13 @@ export class Engine implements CallHost {
     } else if (options.body !== undefined) {
       throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
     }
-    const upper = NORMALIZED_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : method
+    const upperCase = method.toUpperCase()
+    const name = NORMALIZED_METHODS.has(upperCase) ? upperCase : method
     // No body is 0 bytes: a `content-length` saying more would be dropped by undici, silently.
     const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)
     return {
-      method: upper,
-      problem: checkRequestParts(upper, headers, bodyLength),
+      method: name,
+      problem: checkRequestParts(name, headers, bodyLength),
       headers,
       body,
       signal,
