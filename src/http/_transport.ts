@@ -8,6 +8,7 @@ import { noop } from '../_internal/noop.js'
 import { WaiterList } from '../_internal/waiter-list.js'
 import type { Permit } from '../task/index.js'
 import { type BodySource, BodyStream } from './_body.js'
+import { skipUnsolicitedContinue } from './_continue.js'
 import { Dispatchers, type NetworkSettings } from './_network.js'
 import type { ResolvedTls } from './_options.js'
 import type { PermitHolder } from './_permits.js'
@@ -479,6 +480,15 @@ export class Transport {
         settled = true
         clearTimeout(timer)
         if (socket !== undefined) connecting.delete(socket)
+        const [error, connected] = args
+        // HTTP/1.1 only: an HTTP/2 session reads the socket's handle, not `read()`.
+        if (
+          error === null &&
+          connected !== null &&
+          (connected as { alpnProtocol?: unknown }).alpnProtocol !== 'h2'
+        ) {
+          skipUnsolicitedContinue(connected as Socket)
+        }
         callback(...args)
       }
       // The connector returns the socket it made (its type says `void`).
