@@ -69,7 +69,7 @@ function failureOf(error: unknown): ConnectionFailure | undefined {
     if (code !== undefined) {
       if (code === 'UND_ERR_SOCKET') {
         // undici's names for a response it cannot take: a `100 Continue` (ours are cut out
-        // before it, see _continue.ts), an upgrade nobody asked for, bytes when no request
+        // before it, see _head-repair.ts), an upgrade nobody asked for, bytes when no request
         // is waiting.
         const message = String((current as { message?: unknown }).message)
         if (message === 'bad response' || message === 'bad upgrade') return 'protocol'

@@ -8,7 +8,7 @@ import { noop } from '../_internal/noop.js'
 import { WaiterList } from '../_internal/waiter-list.js'
 import type { Permit } from '../task/index.js'
 import { type BodySource, BodyStream } from './_body.js'
-import { skipUnsolicitedContinue } from './_continue.js'
+import { repairResponseHeads } from './_head-repair.js'
 import { Dispatchers, type NetworkSettings } from './_network.js'
 import type { ResolvedTls } from './_options.js'
 import type { PermitHolder } from './_permits.js'
@@ -487,7 +487,7 @@ export class Transport {
           connected !== null &&
           (connected as { alpnProtocol?: unknown }).alpnProtocol !== 'h2'
         ) {
-          skipUnsolicitedContinue(connected as Socket)
+          repairResponseHeads(connected as Socket)
         }
         callback(...args)
       }
