@@ -7,6 +7,8 @@
 // - RFC 9112, section 5.2: a user agent that receives obs-fold (a field value continued on a
 //   line starting with a space or tab) "MUST replace each received obs-fold with one or more
 //   SP octets". undici's parser refuses it: each one becomes one space.
+// - RFC 9112, section 6.1: an HTTP/1.0 response with Transfer-Encoding has faulty framing;
+//   undici reads it as chunked: the connection is destroyed with a parser-like error.
 // Only heads are touched: from a request head being written, the socket's reads are held
 // until each response head is complete, up to the end of the final (non-1xx) head; after it,
 // bytes pass untouched until the next request. Bytes that are not a status line pass at once.
@@ -64,7 +66,13 @@ export function repairResponseHeads(socket: Socket): void {
       const head = bytes.subarray(0, end + HEAD_END.length)
       bytes = bytes.subarray(head.length)
       const code = head.toString('latin1', 9, 12)
-      if (code[0] !== '1') watching = false
+      if (code[0] !== '1') {
+        watching = false
+        if (head[7] === 0x30 && TRANSFER_ENCODING.test(head.toString('latin1'))) {
+          this.destroy(http10TransferEncoding())
+          return null
+        }
+      }
       if (code !== '100') kept.push(unfold(head))
     }
     if (bytes.length > 0) kept.push(bytes)
@@ -74,6 +82,17 @@ export function repairResponseHeads(socket: Socket): void {
 }
 
 const EMPTY = Buffer.alloc(0)
+const TRANSFER_ENCODING = /\r\ntransfer-encoding[ \t]*:/i
+
+/**
+ * RFC 9112, section 6.1: a client that receives an HTTP/1.0 message with Transfer-Encoding
+ * "MUST treat the message as if the framing is faulty"; undici would read it as chunked.
+ */
+function http10TransferEncoding(): Error {
+  return Object.assign(new Error('HTTP/1.0 response with Transfer-Encoding: framing is faulty'), {
+    code: 'HPE_ASYNCWITH_HTTP10_TRANSFER_ENCODING',
+  })
+}
 /** A NUL, a CR not followed by LF (but one at the very end may be), an LF not after CR. */
 const BROKEN = /\0|\r(?=[^\n])|(?:^|[^\r])\n/
 

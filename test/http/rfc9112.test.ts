@@ -286,6 +286,15 @@ describe('RFC 9112 §6: message body framing', () => {
     expect(errorOf(await outcomeOf(server.url('/')))).toMatchObject({ kind: 'protocol' })
   })
 
+  it('§6.1: an HTTP/1.0 response with Transfer-Encoding has faulty framing: bad HTTP', async () => {
+    const server = await answering(
+      'HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+      true,
+    )
+    const error = errorOf(await outcomeOf(server.url('/')))
+    expect(error).toMatchObject({ code: 'ASYNCWITH_CONNECTION', kind: 'protocol' })
+  })
+
   it('§6.3 (1): bytes after a 204 are not read as the next response', async () => {
     const server = await rawServer((socket, request) => {
       if (request.target === '/first') socket.write(`${head('204 No Content')}junk`)
