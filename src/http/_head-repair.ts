@@ -1,5 +1,5 @@
-// Two repairs to HTTP/1.1 response heads, made before undici's parser sees them, because the
-// RFC requires a client to accept what undici 7 refuses:
+// What the RFCs require of a client and undici 7's HTTP/1.1 parser does not do, done to the
+// response heads before that parser sees them:
 // - RFC 9110, section 15.2: a client "MUST be able to parse one or more 1xx responses
 //   received prior to a final response, even if the client does not expect one". undici
 //   destroys the connection on any `100 Continue` (nodejs/undici#201; it takes 100 only with
