@@ -19,6 +19,11 @@ import {
 } from './errors.js'
 import type { HttpResponse } from './http-response.js'
 
+/** Resolves after the current turn of the event loop (its immediates) has run. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 export type { Decision }
 export { decide }
 
@@ -250,6 +255,9 @@ export class Call implements ExchangeOwner {
         decision = decide({ method: hop.method, status, headers }, { retries, replayed }, prepared)
         if (decision.action === 'follow') {
           await engine.discard(exchange)
+          // undici frees a kept-alive socket one loop turn after its response ends: a hop sent
+          // before then would open another connection for every redirect.
+          if (exchange.settled) await nextTurn()
           if (this.aborted) throw this.reason
           const location = locationFromHeader(decision.location)
           const next = nextHop(hop, status, location, redirect.allowDowngrade)
@@ -269,6 +277,7 @@ export class Call implements ExchangeOwner {
         if (decision.action === 'retry') {
           await engine.discard(exchange)
           retries++
+          if (decision.after <= 0 && exchange.settled) await nextTurn()
           await this.#wait(decision.after)
           continue
         }

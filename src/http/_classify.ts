@@ -68,6 +68,11 @@ function failureOf(error: unknown): ConnectionFailure | undefined {
     const code = codeOf(current)
     if (code !== undefined) {
       if (code === 'UND_ERR_SOCKET') {
+        // undici's names for a response it cannot take: a `100 Continue` (ours are cut out
+        // before it, see _head-repair.ts), an upgrade nobody asked for, bytes when no request
+        // is waiting.
+        const message = String((current as { message?: unknown }).message)
+        if (message === 'bad response' || message === 'bad upgrade') return 'protocol'
         const inner = failureOf((current as { cause?: unknown }).cause)
         if (inner !== undefined) return inner
         return 'closed'

@@ -5,6 +5,7 @@ import { REDIRECT_STATUSES } from './_redirect.js'
 import {
   errorRetryDelay,
   IDEMPOTENT_METHODS,
+  isRetryStatus,
   type RetrySettings,
   statusRetryDelay,
 } from './_retry.js'
@@ -57,8 +58,9 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_METHODS)
  *   when retries are off (as Go, curl and aiohttp do); never for `POST`.
  * - A failure is retried when `retry` allows it (idempotent method, transient failure,
  *   retries left), after a backoff; otherwise it is delivered (thrown).
- * - A 301/302/303/307/308 with a `Location` is followed when redirects are.
- * - A status of `retry.statuses` is retried when allowed, after `Retry-After` or a backoff.
+ * - A 301/302/303/307/308 with one non-empty `Location` is followed when redirects are.
+ * - A status of `retry.statuses` (or an unregistered one whose class's x00 is listed) is
+ *   retried when allowed, after `Retry-After` or a backoff.
  * - Anything else is delivered.
  */
 export function decide(
@@ -77,10 +79,13 @@ export function decide(
     return after === undefined ? DELIVER : { action: 'retry', after, replay: false }
   }
   if (settings.redirect.follow && REDIRECT_STATUSES.has(status)) {
+    // An empty Location leads nowhere (curl ignores it; following `''` would only reload the
+    // same URL up to the limit), and several are ambiguous: the 3xx is the answer then.
     const location = result.headers?.location
-    if (typeof location === 'string') return { action: 'follow', location }
+    if (typeof location === 'string' && location.trim() !== '')
+      return { action: 'follow', location }
   }
-  if (settings.retry.statuses.has(status)) {
+  if (isRetryStatus(settings.retry.statuses, status)) {
     const after = statusRetryDelay(
       settings.retry,
       method,

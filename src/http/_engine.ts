@@ -38,7 +38,21 @@ export interface EngineSettings {
   readonly http2: boolean
 }
 
-const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/**
+ * Methods sent upper-case whatever case they are given in: fetch's list (it normalizes
+ * DELETE, GET, HEAD, OPTIONS, POST and PUT) with PATCH, whose omission there surprises
+ * everyone. Any other method is sent exactly as given: methods are case-sensitive (RFC 9110,
+ * section 9.1), and a server may define `purge` and `PURGE` apart.
+ */
+const NORMALIZED_METHODS: ReadonlySet<string> = new Set([
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+])
 
 export function acceptEncoding(): string {
   return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
@@ -116,11 +130,13 @@ export class Engine implements CallHost {
     } else if (options.body !== undefined) {
       throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
     }
-    const upper = METHOD.test(method) ? method.toUpperCase() : method
-    const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : body?.byteLength
+    const upperCase = method.toUpperCase()
+    const name = NORMALIZED_METHODS.has(upperCase) ? upperCase : method
+    // No body is 0 bytes: a `content-length` saying more would be dropped by undici, silently.
+    const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)
     return {
-      method: upper,
-      problem: checkRequestParts(upper, headers, bodyLength),
+      method: name,
+      problem: checkRequestParts(name, headers, bodyLength),
       headers,
       body,
       signal,
@@ -141,13 +157,14 @@ export class Engine implements CallHost {
       throw new InvalidRequestError({ method, url: url.href, problem })
     }
     let headers = template.headers
-    if (url.username !== '' || url.password !== '' || url.hash !== '') {
-      if ((url.username !== '' || url.password !== '') && headers.authorization === undefined) {
+    // The fragment stays: it is never sent (only path and query are), a redirect passes it
+    // on (RFC 9110, section 10.2.2), and the final `url` reports it.
+    if (url.username !== '' || url.password !== '') {
+      if (headers.authorization === undefined) {
         headers = { ...headers, authorization: basicAuth(url) }
       }
       url.username = ''
       url.password = ''
-      url.hash = ''
     }
     // Every field written out: a spread makes a slower, shape-less object per call.
     return {

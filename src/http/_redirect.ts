@@ -52,6 +52,8 @@ export function locationFromHeader(raw: string): string {
  * - Leaving the origin (scheme, host or port differ) drops `Authorization`, `Cookie` and
  *   `Proxy-Authorization`, so credentials never reach a host they were not meant for.
  * - `https:` to `http:` is refused unless `allowDowngrade`.
+ * - A `location` without a fragment keeps the current URL's (RFC 9110, section 10.2.2);
+ *   userinfo in it is dropped.
  *
  * @throws {@link InvalidUrlError} If `location` is not an http(s) URL.
  * @throws {@link RedirectDowngradeError} On a refused downgrade.
@@ -80,6 +82,12 @@ export function nextHop(
       redirectedFrom: current.url.href,
     })
   }
+  // RFC 9110, section 10.2.2: a Location without a fragment inherits the request's.
+  if (!location.includes('#')) url.hash = current.url.hash
+  // Userinfo in a Location is neither sent nor reported (it would end up in `url` and in
+  // logs); RFC 9110, section 4.2.4, deprecates it.
+  url.username = ''
+  url.password = ''
   if (current.url.protocol === 'https:' && url.protocol === 'http:' && !allowDowngrade) {
     throw new RedirectDowngradeError({
       method: current.method,

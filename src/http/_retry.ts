@@ -1,4 +1,5 @@
 // When to try a request again, and how long to wait first.
+import { STATUS_CODES } from 'node:http'
 import { isConnectionError, isHttpTimeoutError, isProxyError } from './errors.js'
 
 /** Retry settings, resolved from the client's `retry` option. */
@@ -25,6 +26,21 @@ export const IDEMPOTENT_METHODS: readonly string[] = [
 
 /** Statuses worth another try: the server said "not now", or a gateway failed. */
 export const RETRY_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
+
+/**
+ * Whether `status` is one of `statuses`, reading a status code nobody registered as the x00
+ * of its class (RFC 9110, section 15: a client "MUST ... treat an unrecognized status code as
+ * being equivalent to the x00 status code of that class"): with 500 listed, 599 and
+ * Cloudflare's 520-527 are retried too. Registered codes (Node.js's `STATUS_CODES`) are only
+ * themselves, so 501 is not retried.
+ *
+ * @example
+ * isRetryStatus(new Set([500]), 599) // true
+ */
+export function isRetryStatus(statuses: ReadonlySet<number>, status: number): boolean {
+  if (statuses.has(status)) return true
+  return STATUS_CODES[status] === undefined && statuses.has(status - (status % 100))
+}
 
 /**
  * Reads `Retry-After` (RFC 9110, section 10.2.3): delay-seconds or an HTTP date in any of
@@ -141,7 +157,7 @@ export function statusRetryDelay(
   retriesDone: number,
 ): number | undefined {
   if (retriesDone >= settings.limit) return undefined
-  if (!settings.methods.has(method) || !settings.statuses.has(status)) return undefined
+  if (!settings.methods.has(method) || !isRetryStatus(settings.statuses, status)) return undefined
   const asked = parseRetryAfter(retryAfter)
   if (asked !== undefined) return asked <= settings.maxDelay ? asked : undefined
   return backoffDelay(retriesDone + 1, settings)
@@ -174,7 +190,7 @@ export function errorRetryDelay(
     return error.phase === 'total' ? undefined : backoffDelay(retriesDone + 1, settings)
   }
   if (isProxyError(error)) {
-    const retried = error.status !== 407 && settings.statuses.has(error.status)
+    const retried = error.status !== 407 && isRetryStatus(settings.statuses, error.status)
     return retried ? backoffDelay(retriesDone + 1, settings) : undefined
   }
   if (isConnectionError(error)) {

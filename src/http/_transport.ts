@@ -14,6 +14,7 @@ import {
   HIGH_WATER_MARK,
   type ResponseBody,
 } from './_body.js'
+import { repairResponseHeads } from './_head-repair.js'
 import { Dispatchers, type NetworkSettings } from './_network.js'
 import type { ResolvedTls } from './_options.js'
 import type { PermitHolder } from './_permits.js'
@@ -81,6 +82,8 @@ export class Exchange implements PermitHolder, BodySource, ResponseBody {
   received = false
   /** The proxy the attempt went through, if any (set when it is dispatched). */
   proxy: URL | undefined = undefined
+  /** Body bytes undici has handed over. */
+  #bodyBytes = 0
   #phase = PHASE_WAITING
   #abortUndici: ((reason?: unknown) => void) | undefined = undefined
   #resume: (() => void) | undefined = undefined
@@ -195,12 +198,22 @@ export class Exchange implements PermitHolder, BodySource, ResponseBody {
     resume: () => void,
     _statusText: string,
   ): boolean {
+    if (this.#phase !== PHASE_WAITING) return true
+    // Three digits from 100 to 599 (RFC 9110, section 15); undici takes any number.
+    if (statusCode < 100 || statusCode > 599) {
+      return this.#refuse(`Response status ${statusCode} is not between 100 and 599`)
+    }
     // A 1xx is not the response: keep waiting, on the same headers limit.
-    if (statusCode < 200 || this.#phase !== PHASE_WAITING) return true
+    if (statusCode < 200) return true
+    const headers = util.parseHeaders(rawHeaders as Buffer[]) as HttpHeaders
+    const transfer = unsupportedTransferCoding(headers['transfer-encoding'])
+    if (transfer !== undefined) {
+      return this.#refuse(`Response transfer codings \`${transfer}\` are not supported`)
+    }
     this.#phase = PHASE_BODY
     this.#resume = resume
     this.status = statusCode
-    this.headers = util.parseHeaders(rawHeaders as Buffer[]) as HttpHeaders
+    this.headers = headers
     this.headersAt = Date.now()
     this.hasBody = true
     const bodyMs = this.#bodyMs
@@ -215,9 +228,20 @@ export class Exchange implements PermitHolder, BodySource, ResponseBody {
     return true
   }
 
+  /** Fails the attempt, before its headers are handed over, as bad HTTP. */
+  #refuse(message: string): false {
+    const error = Object.assign(new Error(message), { code: 'HPE_ASYNCWITH_REFUSED' })
+    this.#phase = PHASE_DONE
+    this.#clearTimer()
+    this.#abortUndici?.(error)
+    this.owner.onFailed(this, error)
+    return false
+  }
+
   onData(chunk: Buffer): boolean {
     if (this.#phase !== PHASE_BODY) return true
     this.#bump()
+    this.#bodyBytes += chunk.byteLength
     if (this.#stream !== undefined) return this.#stream.push(chunk)
     if (this.#listener !== undefined) {
       this.#listener.data(chunk)
@@ -240,9 +264,39 @@ export class Exchange implements PermitHolder, BodySource, ResponseBody {
     const phase = this.#phase
     this.#phase = PHASE_DONE
     this.#clearTimer()
-    if (phase === PHASE_WAITING) this.owner.onFailed(this, error)
-    else if (phase === PHASE_BODY) this.destroy(error as Error)
+    if (phase === PHASE_WAITING) this.owner.onFailed(this, this.#framingError(error, phase))
+    else if (phase === PHASE_BODY) this.destroy(this.#framingError(error, phase) as Error)
     this.#settle()
+  }
+
+  /**
+   * undici reports as a length mismatch both a body that disagrees with `Content-Length` and,
+   * once a `Content-Length` was read, any parser error (`Transfer-Encoding` beside it, a bad
+   * character in a field, obs-fold). Only a body cut short is truncation; before the headers,
+   * or with more bytes than declared, or a `Content-Length` that is not one number (two
+   * different values, a list), the message is framed wrongly (RFC 9112, section 6.3): bad HTTP.
+   */
+  #framingError(error: unknown, phase: number): unknown {
+    if ((error as { code?: unknown } | null)?.code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      return error
+    }
+    const declared = this.headers?.['content-length']
+    if (
+      phase === PHASE_BODY &&
+      this.headers?.['transfer-encoding'] === undefined &&
+      typeof declared === 'string' &&
+      /^\d+$/.test(declared) &&
+      this.#bodyBytes < Number(declared)
+    ) {
+      return error
+    }
+    const message =
+      phase === PHASE_WAITING
+        ? 'Response head refused by the HTTP parser'
+        : `Response framed wrongly: Content-Length ${JSON.stringify(declared)} and ${this.#bodyBytes} body bytes`
+    return Object.assign(new Error(message, { cause: error }), {
+      code: 'HPE_UNEXPECTED_CONTENT_LENGTH',
+    })
   }
 
   #endBody(): void {
@@ -389,6 +443,23 @@ export class Exchange implements PermitHolder, BodySource, ResponseBody {
   }
 }
 
+/**
+ * What is wrong with the transfer codings of `value`, or `undefined` for none or `chunked`
+ * alone. undici hands a body in another coding over still coded (`gzip, chunked` gives gzip
+ * bytes), and with `chunked` not last it reads until the close. We send no `TE`, so a server
+ * may use nothing but `chunked` (RFC 9112, sections 6.1 and 7.4), once: anything else is
+ * refused as bad HTTP rather than read as a wrong body, as Go's net/http does.
+ */
+function unsupportedTransferCoding(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const codings = (Array.isArray(value) ? value.join(',') : value)
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '')
+  if (codings.length === 1 && codings[0] === 'chunked') return undefined
+  return codings.join(', ')
+}
+
 export class Transport {
   readonly #dispatchers: Dispatchers
   /** Sockets still connecting: undici cannot abort them, so closing destroys them itself. */
@@ -511,6 +582,15 @@ export class Transport {
         settled = true
         clearTimeout(timer)
         if (socket !== undefined) connecting.delete(socket)
+        const [error, connected] = args
+        // HTTP/1.1 only: an HTTP/2 session reads the socket's handle, not `read()`.
+        if (
+          error === null &&
+          connected !== null &&
+          (connected as { alpnProtocol?: unknown }).alpnProtocol !== 'h2'
+        ) {
+          repairResponseHeads(connected as Socket)
+        }
         callback(...args)
       }
       // The connector returns the socket it made (its type says `void`).

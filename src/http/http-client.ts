@@ -102,7 +102,8 @@ export class HttpClient implements AsyncContextManager<HttpClient, void>, AsyncD
    * Starts a request. The returned {@link RequestContext} is awaitable (gives the
    * {@link HttpResponse}) and a context manager (releases the response on exit).
    *
-   * @param method - The HTTP method, such as `'GET'` (case-insensitive).
+   * @param method - The HTTP method, such as `'GET'`: GET, HEAD, POST, PUT, PATCH, DELETE
+   *   and OPTIONS in any case; any other is sent exactly as given (methods are case-sensitive).
    * @param url - An absolute `http:` or `https:` URL, as a string or `URL`.
    * @param options - Headers, body, signal and per-request limits.
    * @returns The request context.

@@ -110,7 +110,8 @@ export class HttpResponse implements AsyncDisposable {
    */
   readonly headers: HttpHeaders
   /**
-   * The URL that answered, after redirects, as an `href`.
+   * The URL that answered, after redirects, as an `href`. A fragment is kept (it is never
+   * sent), and passed on by a redirect whose `Location` has none (RFC 9110, section 10.2.2).
    *
    * @example
    * import { HttpClient } from 'asyncwith/http'

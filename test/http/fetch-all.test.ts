@@ -253,7 +253,9 @@ describe('HttpClient.fetchAll()', () => {
     const input = new URL(server.url('/text#fragment'))
     const outcome = success(await only(client.fetchAll([input])))
     expect(outcome.input).toBe(input)
-    expect(outcome.url).toBe(server.url('/text'))
+    // The fragment is reported (RFC 9110 §10.2.2 carries it across redirects), never sent.
+    expect(outcome.url).toBe(server.url('/text#fragment'))
+    expect(server.requests.at(-1)!.path).toBe('/text')
   })
 
   it('reports the final URL, every redirect, status, headers, size and timings of an ok outcome', async () => {

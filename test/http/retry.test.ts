@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { STATUS_CODES } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import fc from 'fast-check'
@@ -7,6 +8,7 @@ import {
   backoffDelay,
   errorRetryDelay,
   IDEMPOTENT_METHODS,
+  isRetryStatus,
   parseHttpDate,
   parseRetryAfter,
   RETRY_STATUSES,
@@ -249,5 +251,33 @@ describe('errorRetryDelay()', () => {
     expect(errorRetryDelay(settings, 'GET', new Error('bug'), 0)).toBeUndefined()
     const reset = new ConnectionError({ ...info, kind: 'reset', phase: 'body' })
     expect(errorRetryDelay(settings, 'POST', reset, 0)).toBeUndefined()
+  })
+})
+
+describe('isRetryStatus (RFC 9110 §15: an unregistered code is its class x00)', () => {
+  const defaults = new Set(RETRY_STATUSES)
+
+  it('retries the listed statuses and unregistered 5xx codes when 500 is listed', () => {
+    for (const status of [500, 503, 599, 520, 527, 512])
+      expect(isRetryStatus(defaults, status)).toBe(true)
+  })
+
+  it('never reads a registered code as its class: 501, 505 and 511 are themselves', () => {
+    for (const status of [501, 505, 507, 511, 400, 404])
+      expect(isRetryStatus(defaults, status)).toBe(false)
+  })
+
+  it('follows the list given: without 500, an unregistered 5xx is not retried', () => {
+    expect(isRetryStatus(new Set([503]), 599)).toBe(false)
+    expect(isRetryStatus(new Set([400]), 499)).toBe(true)
+  })
+
+  it('agrees with the class rule for every status from 100 to 599', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 599 }), (status) => {
+        const expected = defaults.has(status) || (!(status in STATUS_CODES) && status >= 500)
+        expect(isRetryStatus(defaults, status)).toBe(expected)
+      }),
+    )
   })
 })
