@@ -18,6 +18,28 @@ const REFUSED_METHODS: Readonly<Record<string, string>> = {
   TRACK: 'it echoes the request back, credentials included',
 }
 
+/**
+ * Methods sent upper-case whatever case they are given in: fetch's list (it normalizes
+ * DELETE, GET, HEAD, OPTIONS, POST and PUT) with PATCH, whose omission there surprises
+ * everyone. Any other method is sent exactly as given: methods are case-sensitive (RFC 9110,
+ * section 9.1), and a server may define `purge` and `PURGE` apart.
+ */
+const NORMALIZED_METHODS: ReadonlySet<string> = new Set([
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+])
+
+/** `method` as it is sent: a standard one upper-cased (`get` → `GET`), any other as given. */
+export function normalizeMethod(method: string): string {
+  const upperCase = method.toUpperCase()
+  return NORMALIZED_METHODS.has(upperCase) ? upperCase : method
+}
+
 /** Headers undici sets from the request itself and refuses from the caller. */
 const MANAGED_HEADERS = new Set(['transfer-encoding', 'keep-alive', 'upgrade'])
 

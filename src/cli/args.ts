@@ -1,7 +1,7 @@
 // Command-line parsing for `asyncwith`: argv → a checked, typed command, or a UsageError whose
 // one-line message main.ts prints before `Try 'asyncwith --help'.` and exit code 2.
 import { parseArgs } from 'node:util'
-import { checkHeader, checkMethod } from '../_internal/request-check.js'
+import { checkHeader, checkMethod, normalizeMethod } from '../_internal/request-check.js'
 import { httpDefaults as HTTP_DEFAULTS } from '../http/index.js'
 import { DEFAULT_CONCURRENCY } from '../iter/index.js'
 import { UsageError } from './errors.js'
@@ -493,9 +493,13 @@ export function parseSize(text: string): number {
   return bytes
 }
 
-/** `-X`, checked as the http layer checks it, so no request fails on it later. */
+/**
+ * `-X`, checked as the http layer checks it, so no request fails on it later. Methods are
+ * case-sensitive (RFC 9110 §9.1): a standard one is upper-cased as the http layer sends it
+ * (`patch` → `PATCH`), any other is sent as given (`purge` stays `purge`, as with curl).
+ */
 function parseMethod(text: string): string {
-  const method = text.toUpperCase()
+  const method = normalizeMethod(text)
   const problem = checkMethod(method)
   if (problem !== undefined) throw new UsageError(`-X '${text}' cannot be sent: ${problem}`)
   return method

@@ -4,7 +4,7 @@
 import { Buffer } from 'node:buffer'
 import * as zlib from 'node:zlib'
 import { checkSignal } from '../_internal/check.js'
-import { checkRequestParts } from '../_internal/request-check.js'
+import { checkRequestParts, normalizeMethod } from '../_internal/request-check.js'
 import { WaiterList } from '../_internal/waiter-list.js'
 import { discardBody } from './_body.js'
 import { type BodyReader, Call, type CallHost, type Prepared, type Template } from './_call.js'
@@ -37,22 +37,6 @@ export interface EngineSettings {
   readonly decompress: DecompressSettings
   readonly http2: boolean
 }
-
-/**
- * Methods sent upper-case whatever case they are given in: fetch's list (it normalizes
- * DELETE, GET, HEAD, OPTIONS, POST and PUT) with PATCH, whose omission there surprises
- * everyone. Any other method is sent exactly as given: methods are case-sensitive (RFC 9110,
- * section 9.1), and a server may define `purge` and `PURGE` apart.
- */
-const NORMALIZED_METHODS: ReadonlySet<string> = new Set([
-  'DELETE',
-  'GET',
-  'HEAD',
-  'OPTIONS',
-  'PATCH',
-  'POST',
-  'PUT',
-])
 
 export function acceptEncoding(): string {
   return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
@@ -130,8 +114,7 @@ export class Engine implements CallHost {
     } else if (options.body !== undefined) {
       throw new TypeError('Expected `options.body` to be a string, Uint8Array or URLSearchParams')
     }
-    const upperCase = method.toUpperCase()
-    const name = NORMALIZED_METHODS.has(upperCase) ? upperCase : method
+    const name = normalizeMethod(method)
     // No body is 0 bytes: a `content-length` saying more would be dropped by undici, silently.
     const bodyLength = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)
     return {

@@ -249,6 +249,11 @@ describe('-X and -H are checked as the http layer checks them, before any reques
       headers: { 'x-a': '1' },
     })
   })
+
+  it('sends a method outside the standard ones as given: methods are case-sensitive', () => {
+    expect(fetchOptions(['-X', 'purge', 'u']).method).toBe('purge')
+    expect(fetchOptions(['-X', 'PURGE', 'u']).method).toBe('PURGE')
+  })
 })
 
 describe('usageErrorOf()', () => {
