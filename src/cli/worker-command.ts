@@ -94,15 +94,20 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
       consumer: frontier.consumer,
     })
     say(`working on '${frontier.job}' as ${frontier.consumer}`)
-    const gate = frontier.hostGate({
-      ...(job.perHost === null ? {} : { perHost: job.perHost }),
-      ...(job.rate === null ? {} : { rate: job.rate }),
-      // A permit must outlive any attempt, so a worker cut off from Redis cannot overrun a host.
-      permitLease: Math.max(lease, job.timeout === false ? 60_000 : job.timeout) + 5000,
-    })
+    // Without a limit there is nothing to share: the client's own gate then takes permits
+    // without a promise or a signal per attempt, as plain `fetch` does (no Redis round trip).
+    const gate =
+      job.perHost === null && job.rate === null
+        ? undefined
+        : frontier.hostGate({
+            ...(job.perHost === null ? {} : { perHost: job.perHost }),
+            ...(job.rate === null ? {} : { rate: job.rate }),
+            // A permit must outlive any attempt, so a worker cut off from Redis cannot overrun a host.
+            permitLease: Math.max(lease, job.timeout === false ? 60_000 : job.timeout) + 5000,
+          })
     // The gate is asked before every attempt: first try, each retry, each redirect hop.
     const client = new HttpClient({
-      hostGate: gate,
+      ...(gate === undefined ? {} : { hostGate: gate }),
       retry: { limit: job.retries },
       ...(job.timeout === false ? {} : { timeout: { total: job.timeout } }),
       maxBodySize: job.maxBody,
