@@ -3,8 +3,9 @@ import { openJob } from './queue-job.js'
 
 export const STATUS_HELP = `Usage: asyncwith status redis://HOST:PORT/JOB
 
-Shows a --queue job: done/total, the rate, each worker with its leased lines, the records by
-status class and the errors by code. Exit status: 0 the job is done, 1 it is not done yet,
+Shows a --queue job: done/total, the rate, each worker with its leased lines, idle time and
+its own rate (each worker reports every 5 s), the records by status class and the errors by
+code. Exit status: 0 the job is done, 1 it is not done yet,
 2 no such job (or a usage error), 75 Redis unreachable.
 `
 
@@ -43,15 +44,22 @@ export async function runStatus(args: readonly string[], io: StatusIo): Promise<
       `status classes: ${entries(s.byStatusClass)}`,
       `errors: ${entries(s.errors)}`,
       `workers (${s.workers.length}):`,
-      ...s.workers.map(
-        (w) => `  ${w.name}  pending ${w.pending}  idle ${(w.idle / 1000).toFixed(1)}s`,
-      ),
+      ...s.workers.map((w) => {
+        const line = `  ${w.name}  pending ${w.pending}  idle ${seconds(w.idle)}`
+        const r = w.report
+        if (r === undefined) return `${line}  (not reporting)`
+        return `${line}  ${r.rate.toFixed(1)} records/s  ${r.fetched} records  on ${r.host} pid ${r.pid}, since ${new Date(r.started).toISOString().slice(0, 19)}Z, reported ${seconds(r.age)} ago`
+      }),
     ]
     io.stdout.write(`${lines.join('\n')}\n`)
     return complete ? 0 : 1
   } finally {
     await frontier.close()
   }
+}
+
+function seconds(ms: number): string {
+  return `${(Math.max(0, ms) / 1000).toFixed(1)}s`
 }
 
 function entries(counts: Readonly<Record<string, number>>): string {

@@ -149,3 +149,37 @@ redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], lease + 1000)
 return 0`,
 )
+
+/**
+ * KEYS: workers (a hash: consumer → JSON report). ARGV: consumer, report JSON (host, pid,
+ * rate, fetched), stale ms. Stamps the report with Redis's clock (`seen`, and `started` on a
+ * consumer's first report), removes reports not renewed for `stale` ms (killed workers), and
+ * lets the whole hash expire after `stale` once no worker reports. Replies Redis's time.
+ */
+export const REPORT = script(
+  'report',
+  `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local stale = tonumber(ARGV[3])
+local report = cjson.decode(ARGV[2])
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+local started = now
+if old then
+  local ok, previous = pcall(cjson.decode, old)
+  if ok and type(previous) == 'table' and type(previous.started) == 'number' then
+    started = previous.started
+  end
+end
+report.started = started
+report.seen = now
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(report))
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, r = pcall(cjson.decode, all[i + 1])
+  if not ok or type(r) ~= 'table' or type(r.seen) ~= 'number' or now - r.seen > stale then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
+redis.call('PEXPIRE', KEYS[1], stale)
+return now`,
+)

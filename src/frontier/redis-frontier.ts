@@ -1,12 +1,19 @@
+// The frontier's façade: the connection, the options, and the wiring of its roles, each in
+// its own file: _producer (enqueue), _lease-source (source: lease, renew, take over),
+// _committer (commit, flush: batched, deduped, fenced), _collector (results).
 import { randomBytes } from 'node:crypto'
-import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
-import { ErrorReply } from '@redis/client'
-import type { FetchOutcome, HostGate, HostPermit } from '../http/index.js'
+import type { FetchOutcome, HostGate } from '../http/index.js'
 import type { AnyIterable } from '../iter/index.js'
+import { collect } from './_collector.js'
+import { Committer } from './_committer.js'
 import { Connection } from './_connection.js'
-import { COLLECTOR, type JobKeys, jobKeys, WORKERS } from './_keys.js'
-import { CLAIM, COLLECTED, COMMIT, PRODUCE, RENEW } from './_scripts.js'
+import { defaultRecord } from './_default-record.js'
+import { type JobKeys, jobKeys } from './_keys.js'
+import { LeaseSource } from './_lease-source.js'
+import { Leases } from './_leases.js'
+import { produce } from './_producer.js'
+import { WorkerReport } from './_worker-report.js'
 import { RedisHostGate, type RedisHostGateOptions } from './host-gate.js'
 import { type JobStatus, readStatus } from './job-status.js'
 import { parseJobUrl } from './job-url.js'
@@ -47,6 +54,12 @@ export interface RedisFrontierOptions {
   readonly poisonAfter?: number
   /** Outcomes per commit script. @defaultValue 64 */
   readonly commitBatch?: number
+  /**
+   * How often a worker (a frontier whose {@link RedisFrontier.source} ran) reports its rate
+   * into the job's `workers` hash for `status`, in ms.
+   * @defaultValue 5000
+   */
+  readonly reportEvery?: number
   /** How a record is written. @defaultValue a small JSON record (line, input, url, ok, status, attempts, error) */
   readonly record?: RecordFormat
 }
@@ -57,21 +70,6 @@ export interface ResultBatch {
   /** Acks and deletes these records in Redis: call it after your write is durable. */
   ack(): Promise<void>
 }
-
-interface Owned extends FrontierItem {
-  readonly id: string
-  deliveries: number
-  lost: boolean
-  permit: HostPermit | undefined
-}
-
-/** Test-only switches that break a guarantee on purpose, to show the acceptance test notices. */
-const FAULT = process.env.ASYNCWITH_FRONTIER_FAULT ?? ''
-
-/** Commit batches sent and not yet answered, at most. */
-const MAX_BATCHES_IN_FLIGHT = 4
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * One job's URL frontier on Redis Streams, shared by any number of workers: lines are leased,
@@ -93,30 +91,20 @@ export class RedisFrontier implements AsyncDisposable {
   readonly consumer: string
   readonly #connection: Connection
   readonly #keys: JobKeys
-  readonly #lease: number
   readonly #maxQueued: number
-  readonly #maxUncollected: number
-  readonly #poisonAfter: number
-  readonly #commitBatch: number
-  readonly #record: RecordFormat
-
-  readonly #owned = new Map<string, Owned>()
-  readonly #byIndex = new Map<number, Owned>()
-  #ready: Owned[] = []
-  #nextIndex = 0
-  #sourceOpen = false
-  #stop = new AbortController()
-  #wakeUp: (() => void) | undefined
-  #renewTimer: ReturnType<typeof setInterval> | undefined
-  #fatal: unknown
-
-  #batch = ''
-  #batchIds: string[] = []
-  #flushTimer: ReturnType<typeof setTimeout> | undefined
-  readonly #sending = new Set<Promise<void>>()
+  readonly #leases = new Leases()
+  readonly #leaseSource: LeaseSource
+  readonly #committer: Committer
+  readonly #report: WorkerReport
 
   /** What this process's commits did. */
-  readonly stats = { written: 0, duplicates: 0, fenced: 0, lost: 0, claimed: 0 }
+  readonly stats: {
+    written: number
+    duplicates: number
+    fenced: number
+    lost: number
+    claimed: number
+  }
 
   private constructor(
     connection: Connection,
@@ -128,12 +116,28 @@ export class RedisFrontier implements AsyncDisposable {
     this.job = job
     this.consumer = consumer
     this.#keys = jobKeys(job)
-    this.#lease = options.lease ?? 30_000
     this.#maxQueued = options.maxQueued ?? 1_000_000
-    this.#maxUncollected = options.maxUncollected ?? 100_000
-    this.#poisonAfter = options.poisonAfter ?? 5
-    this.#commitBatch = options.commitBatch ?? 64
-    this.#record = options.record ?? defaultRecord
+    this.stats = this.#leases.stats
+    this.#leaseSource = new LeaseSource(connection, this.#keys, consumer, this.#leases, {
+      lease: options.lease ?? 30_000,
+      maxUncollected: options.maxUncollected ?? 100_000,
+      poisonAfter: options.poisonAfter ?? 5,
+    })
+    this.#committer = new Committer(
+      connection,
+      this.#keys,
+      consumer,
+      this.#leases,
+      options.record ?? defaultRecord,
+      options.commitBatch ?? 64,
+    )
+    this.#report = new WorkerReport(
+      connection,
+      this.#keys,
+      consumer,
+      options.reportEvery ?? 5000,
+      () => this.#committer.committed,
+    )
   }
 
   /**
@@ -156,6 +160,7 @@ export class RedisFrontier implements AsyncDisposable {
       'maxUncollected',
       'poisonAfter',
       'commitBatch',
+      'reportEvery',
     ] as const) {
       const value = options[name]
       if (value !== undefined && !(Number.isFinite(value) && value >= 1)) {
@@ -213,43 +218,8 @@ export class RedisFrontier implements AsyncDisposable {
    * await frontier.enqueue(readLines('urls.txt')) // 20000
    * ```
    */
-  async enqueue(lines: AnyIterable<string | FrontierItem>): Promise<number> {
-    await this.#ensureGroups()
-    const keys = [this.#keys.in, this.#keys.meta]
-    const produced = Number(
-      (await this.#connection.call<string | null>(['HGET', this.#keys.meta, 'produced'])) ?? 0,
-    )
-    let line = 0
-    let args: (string | number)[] = []
-    const send = async (): Promise<void> => {
-      while ((await this.#connection.call<number>(['XLEN', this.#keys.in])) >= this.#maxQueued) {
-        await sleep(200)
-      }
-      await this.#connection.run(PRODUCE, keys, args)
-      args = []
-    }
-    for await (const value of lines) {
-      const item: FrontierItem = typeof value === 'string' ? { line: line + 1, text: value } : value
-      if (typeof item !== 'object' || item === null || typeof item.text !== 'string') {
-        throw new TypeError(
-          `Expected each line to be a string or { line, text }, got ${String(value)}`,
-        )
-      }
-      if (!Number.isSafeInteger(item.line) || item.line <= line) {
-        throw new TypeError(
-          `Expected line numbers to ascend from 1, got ${item.line} after ${line}`,
-        )
-      }
-      line = item.line
-      if (line <= produced) continue
-      args.push(line, item.text, item.problem === undefined ? '' : JSON.stringify(item.problem))
-      if (args.length >= 3000) await send()
-    }
-    if (args.length > 0) await send()
-    await this.#connection.call(['HSET', this.#keys.meta, 'eof', '1'])
-    return Number(
-      (await this.#connection.call<string | null>(['HGET', this.#keys.meta, 'count'])) ?? 0,
-    )
+  enqueue(lines: AnyIterable<string | FrontierItem>): Promise<number> {
+    return produce(this.#connection, this.#keys, lines, this.#maxQueued)
   }
 
   /**
@@ -273,223 +243,9 @@ export class RedisFrontier implements AsyncDisposable {
     if (!(Number.isInteger(maxOwned) && maxOwned >= 1)) {
       throw new TypeError(`Expected \`maxOwned\` to be an integer >= 1, got ${String(maxOwned)}`)
     }
-    if (this.#sourceOpen) throw new Error('Expected one source() per frontier at a time')
-    this.#sourceOpen = true
-    this.#stop = new AbortController()
-    const stop = this.#stop.signal
-    // Every line waiting for its host's permit listens to it: as many as maxOwned.
-    setMaxListeners(0, stop)
-    let complete = false
-    let reread = true
-    let pelCursor = '0'
-    let seenFailures = this.#connection.failures
-    let claimCursor = '0-0'
-    let lastClaim = 0
-    let lastJanitor = Date.now()
-    let lastCheck = 0
-    let idleUntil = 0
-    let gating = 0
-    let uncollectedCheck = 0
-    let backlogged = false
-
-    const take = (entry: Entry, deliveries: number): void => {
-      if (this.#owned.has(entry.id)) return
-      const fields = entry.fields
-      const item: Owned = {
-        id: entry.id,
-        line: Number(fields.l),
-        text: fields.u ?? '',
-        deliveries,
-        lost: false,
-        permit: undefined,
-        ...(fields.x === undefined ? {} : { problem: JSON.parse(fields.x) }),
-      }
-      if (item.problem === undefined && deliveries > this.#poisonAfter) {
-        Object.assign(item, {
-          problem: {
-            code: 'ASYNCWITH_POISON',
-            message: `Delivered ${deliveries} times without a commit; recorded without fetching`,
-          },
-        })
-      }
-      this.#owned.set(entry.id, item)
-      const host = item.problem === undefined ? hostOf(item.text) : undefined
-      if (gate === undefined || host === undefined) {
-        this.#ready.push(item)
-        return
-      }
-      gating++
-      gate.acquire(host, { signal: stop }).then(
-        (permit) => {
-          gating--
-          if (item.lost || stop.aborted) {
-            permit.release()
-            return
-          }
-          item.permit = permit
-          this.#ready.push(item)
-          this.#wake()
-        },
-        (error: unknown) => {
-          gating--
-          if (!stop.aborted) this.#fail(error)
-        },
-      )
-    }
-
-    /** 'got' lines, the worker is 'full' (wait for a commit), or there was nothing ('empty'). */
-    const pull = async (): Promise<'got' | 'full' | 'empty'> => {
-      const now = Date.now()
-      if (now >= uncollectedCheck) {
-        uncollectedCheck = now + 1000
-        backlogged =
-          (await this.#connection.call<number>(['XLEN', this.#keys.out])) >= this.#maxUncollected
-      }
-      const room = maxOwned - this.#owned.size
-      if (room <= 0) return 'full'
-      if (backlogged) return 'empty'
-      if (this.#connection.failures !== seenFailures) {
-        // A read may have run, and reached the AOF, with its reply lost: re-read our own list.
-        seenFailures = this.#connection.failures
-        reread = true
-        pelCursor = '0'
-      }
-      let entries: Entry[]
-      try {
-        if (reread) {
-          entries = await this.#read(WORKERS, this.#keys.in, room, pelCursor, false)
-          const last = entries.at(-1)
-          if (entries.length < room || last === undefined) {
-            reread = false
-            pelCursor = '0'
-          } else pelCursor = last.id
-          const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
-          if (gone.length > 0)
-            await this.#connection.call(['XACK', this.#keys.in, WORKERS, ...gone])
-          entries = entries.filter((entry) => !entry.deleted)
-        } else {
-          entries = await this.#read(WORKERS, this.#keys.in, room, '>', FAULT === 'ack-on-read')
-        }
-      } catch (error) {
-        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) return 'empty'
-        throw error
-      }
-      for (const entry of entries) take(entry, 1)
-      // Take over dead workers' lines every lease/2, within the room left.
-      const left = maxOwned - this.#owned.size
-      if (left > 0 && now - lastClaim >= this.#lease / 2) {
-        lastClaim = now
-        const [cursor, claimed] = await this.#connection.run<
-          [string, [string, string[], number][]]
-        >(
-          CLAIM,
-          [this.#keys.in],
-          [WORKERS, this.consumer, this.#lease, Math.min(left, 1000), claimCursor],
-        )
-        claimCursor = cursor
-        for (const [id, fields, deliveries] of claimed) {
-          this.stats.claimed++
-          take({ id, fields: pairs(fields), deleted: false }, deliveries)
-        }
-        if (claimed.length > 0) return 'got'
-      }
-      if (now - lastJanitor >= 60_000) {
-        lastJanitor = now
-        await this.#forgetDeadConsumers()
-      }
-      return entries.length > 0 ? 'got' : 'empty'
-    }
-
-    const renew = async (): Promise<void> => {
-      const ids: string[] = []
-      for (const item of this.#owned.values()) if (!item.lost) ids.push(item.id)
-      if (ids.length === 0) return
-      const lost = await this.#connection.run<string[]>(
-        RENEW,
-        [this.#keys.in],
-        [WORKERS, this.consumer, ...ids],
-      )
-      for (const id of lost) {
-        const item = this.#owned.get(id)
-        if (item === undefined || item.lost) continue
-        item.lost = true
-        this.stats.lost++
-        // Not handed to fetchAll yet: drop it, its new owner fetches it.
-        const at = this.#ready.indexOf(item)
-        if (at >= 0) this.#ready.splice(at, 1)
-        if (
-          at >= 0 ||
-          (gate !== undefined && item.permit === undefined && !this.#isYielded(item))
-        ) {
-          item.permit?.release()
-          this.#owned.delete(id)
-        }
-      }
-    }
-    // Leases are renewed until close(), not just while the source runs: fetchAll still
-    // finishes and commits the lines in flight after the source has ended.
-    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
-    this.#renewTimer = setInterval(() => {
-      renew().catch((error: unknown) => this.#fail(error))
-    }, this.#lease / 3)
-
-    const finish = (): IteratorResult<string | null> => {
-      this.#stop.abort()
-      this.#sourceOpen = false
-      return { done: true, value: undefined }
-    }
-
-    const iterator: AsyncIterableIterator<string | null> = {
-      next: async () => {
-        for (;;) {
-          if (this.#fatal !== undefined) {
-            finish()
-            throw this.#fatal
-          }
-          if (stop.aborted) return finish()
-          const item = this.#ready.shift()
-          if (item !== undefined) {
-            const index = this.#nextIndex++
-            this.#byIndex.set(index, item)
-            return { done: false, value: item.problem === undefined ? item.text : null }
-          }
-          const now = Date.now()
-          if (!complete && now >= lastCheck + 250 && this.#owned.size === 0 && gating === 0) {
-            lastCheck = now
-            const [eof, count, done] = await this.#connection.call<(string | null)[]>([
-              'HMGET',
-              this.#keys.meta,
-              'eof',
-              'count',
-              'done',
-            ])
-            complete = eof === '1' && Number(done ?? 0) >= Number(count ?? 0)
-          }
-          if (complete) return finish()
-          if (now >= idleUntil) {
-            let pulled: 'got' | 'full' | 'empty'
-            try {
-              pulled = await pull()
-            } catch (error) {
-              this.#fail(error)
-              continue
-            }
-            if (pulled === 'got') continue
-            if (pulled === 'full') {
-              // A commit (or a granted permit) wakes us as soon as there is room.
-              await this.#nap(100)
-              continue
-            }
-            // Nothing to lease: poll again soon, with jitter, so workers do not move in step.
-            idleUntil = Date.now() + 50 + Math.random() * 100
-          }
-          await this.#nap(Math.max(5, idleUntil - Date.now()))
-        }
-      },
-      return: async () => finish(),
-      [Symbol.asyncIterator]: () => iterator,
-    }
-    return iterator
+    const source = this.#leaseSource.source(maxOwned, gate)
+    this.#report.start()
+    return source
   }
 
   /**
@@ -504,74 +260,13 @@ export class RedisFrontier implements AsyncDisposable {
    * for await (const outcome of outcomes) await frontier.commit(outcome)
    * ```
    */
-  async commit(outcome: FetchOutcome<unknown>): Promise<void> {
-    if (this.#fatal !== undefined) throw this.#fatal
-    const item = this.#byIndex.get(outcome?.index)
-    if (item === undefined) {
-      throw new TypeError(
-        `Expected an outcome of this frontier's source(), got index ${String(outcome?.index)}`,
-      )
-    }
-    this.#byIndex.delete(outcome.index)
-    item.permit?.release()
-    item.permit = undefined
-    const json = this.#record(item, outcome)
-    let kind = 'k'
-    let counters: string
-    if (item.problem !== undefined) counters = `e:${item.problem.code}`
-    else if (outcome.ok) counters = `c:${Math.floor(outcome.status / 100)}xx`
-    else {
-      kind = 'e'
-      counters = `e:${outcome.error.code ?? 'ASYNCWITH_UNEXPECTED'}`
-    }
-    if (json.includes('\n')) {
-      throw new TypeError(
-        `Expected the record of line ${item.line} to be one line of text, got a newline in it`,
-      )
-    }
-    // One text per batch, a line per outcome (JSON never holds a raw tab or newline): far fewer
-    // arguments to encode than five per outcome.
-    this.#batch += `${item.id}\t${item.line}\t${kind}\t${counters}\t${json}\n`
-    this.#batchIds.push(item.id)
-    if (this.#batchIds.length >= this.#commitBatch) {
-      this.#send()
-      // Batches are independent and idempotent: a few may be in flight at once.
-      if (this.#sending.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.#sending)
-      if (this.#fatal !== undefined) throw this.#fatal
-    } else this.#flushTimer ??= setTimeout(() => this.#send(), 5)
+  commit(outcome: FetchOutcome<unknown>): Promise<void> {
+    return this.#committer.commit(outcome)
   }
 
   /** Sends the commits still buffered, and waits for every batch sent. */
-  async flush(): Promise<void> {
-    this.#send()
-    while (this.#sending.size > 0) await Promise.all(this.#sending)
-    if (this.#fatal !== undefined) throw this.#fatal
-  }
-
-  #send(): void {
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer)
-    this.#flushTimer = undefined
-    if (this.#batchIds.length === 0 || this.#fatal !== undefined) return
-    const batch = this.#batch
-    const ids = this.#batchIds
-    this.#batch = ''
-    this.#batchIds = []
-    const keys = [this.#keys.in, this.#keys.out, this.#keys.done, this.#keys.meta]
-    const dedupe = FAULT === 'no-dedupe' ? '0' : '1'
-    const sending: Promise<void> = this.#connection
-      .run<number[]>(COMMIT, keys, [WORKERS, this.consumer, dedupe, batch])
-      .then(
-        ([written, duplicates, fenced]) => {
-          this.stats.written += written ?? 0
-          this.stats.duplicates += duplicates ?? 0
-          this.stats.fenced += fenced ?? 0
-          for (const id of ids) this.#owned.delete(id)
-          this.#wake()
-        },
-        (error: unknown) => this.#fail(error),
-      )
-      .finally(() => this.#sending.delete(sending))
-    this.#sending.add(sending)
+  flush(): Promise<void> {
+    return this.#committer.flush()
   }
 
   /**
@@ -584,62 +279,10 @@ export class RedisFrontier implements AsyncDisposable {
    * for await (const batch of frontier.results()) { await append(batch.records); await batch.ack() }
    * ```
    */
-  async *results(
+  results(
     options: { batch?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<ResultBatch, void, undefined> {
-    const size = options.batch ?? 1000
-    const signal = options.signal
-    await this.#ensureGroups()
-    let reread = true
-    let cursor = '0'
-    let seenFailures = this.#connection.failures
-    for (;;) {
-      if (signal?.aborted) return
-      if (this.#connection.failures !== seenFailures) {
-        seenFailures = this.#connection.failures
-        reread = true
-        cursor = '0'
-      }
-      const entries = await this.#read(
-        COLLECTOR,
-        this.#keys.out,
-        size,
-        reread ? cursor : '>',
-        false,
-      )
-      if (reread) {
-        const last = entries.at(-1)
-        if (entries.length < size || last === undefined) {
-          reread = false
-          cursor = '0'
-        } else cursor = last.id
-      }
-      const ids = entries.map((entry) => entry.id)
-      const records = entries
-        .filter((entry) => !entry.deleted)
-        .map((entry) => ({ line: Number(entry.fields.l), json: entry.fields.r ?? '' }))
-      const ack = async (): Promise<void> => {
-        if (ids.length > 0)
-          await this.#connection.run(COLLECTED, [this.#keys.out], [COLLECTOR, ...ids])
-      }
-      if (records.length > 0) {
-        yield { records, ack }
-        continue
-      }
-      await ack()
-      if (reread) continue
-      const [eof, count, done] = await this.#connection.call<(string | null)[]>([
-        'HMGET',
-        this.#keys.meta,
-        'eof',
-        'count',
-        'done',
-      ])
-      if (eof === '1' && Number(done ?? 0) >= Number(count ?? 0)) {
-        if ((await this.#connection.call<number>(['XLEN', this.#keys.out])) === 0) return
-      }
-      await sleep(30 + Math.random() * 40)
-    }
+    return collect(this.#connection, this.#keys, options)
   }
 
   /**
@@ -664,14 +307,13 @@ export class RedisFrontier implements AsyncDisposable {
 
   /** Sends buffered commits, stops renewing, and disconnects. */
   async close(): Promise<void> {
-    this.#stop.abort()
-    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
-    this.#renewTimer = undefined
+    this.#leaseSource.stop()
     try {
-      if (this.#fatal === undefined) await this.flush()
+      if (this.#leases.fatal === undefined) await this.flush()
     } finally {
-      for (const item of this.#owned.values()) item.permit?.release()
-      await Promise.all(this.#sending)
+      await this.#report.stop(this.#leases.fatal === undefined)
+      for (const item of this.#leases.owned.values()) item.permit?.release()
+      await Promise.all(this.#committer.sending)
       // Let permit releases just sent reach Redis before the connection goes.
       await new Promise((resolve) => setImmediate(resolve))
       await this.#connection.close()
@@ -681,142 +323,4 @@ export class RedisFrontier implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
-
-  /** Removes consumers with nothing pending and idle for an hour: killed workers' names. */
-  async #forgetDeadConsumers(): Promise<void> {
-    const rows = await this.#connection.call<(string | number)[][]>([
-      'XINFO',
-      'CONSUMERS',
-      this.#keys.in,
-      WORKERS,
-    ])
-    for (const row of rows) {
-      const info: Record<string, string | number> = {}
-      for (let i = 0; i + 1 < row.length; i += 2) info[String(row[i])] = row[i + 1]!
-      if (
-        Number(info.pending) === 0 &&
-        Number(info.idle) > 3_600_000 &&
-        info.name !== this.consumer
-      ) {
-        await this.#connection.call([
-          'XGROUP',
-          'DELCONSUMER',
-          this.#keys.in,
-          WORKERS,
-          String(info.name),
-        ])
-      }
-    }
-  }
-
-  #isYielded(item: Owned): boolean {
-    for (const value of this.#byIndex.values()) if (value === item) return true
-    return false
-  }
-
-  #fail(error: unknown): void {
-    this.#fatal ??= error
-    this.#wake()
-  }
-
-  #wake(): void {
-    const wake = this.#wakeUp
-    this.#wakeUp = undefined
-    wake?.()
-  }
-
-  #nap(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done(): void {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.#wakeUp = done
-    })
-  }
-
-  async #ensureGroups(): Promise<void> {
-    for (const [key, group] of [
-      [this.#keys.in, WORKERS],
-      [this.#keys.out, COLLECTOR],
-    ] as const) {
-      try {
-        await this.#connection.call(['XGROUP', 'CREATE', key, group, '0', 'MKSTREAM'])
-      } catch (error) {
-        if (!(error instanceof ErrorReply && error.message.startsWith('BUSYGROUP'))) throw error
-      }
-    }
-  }
-
-  async #read(
-    group: string,
-    key: string,
-    count: number,
-    id: string,
-    noack: boolean,
-  ): Promise<Entry[]> {
-    const args = [
-      'XREADGROUP',
-      'GROUP',
-      group,
-      group === COLLECTOR ? COLLECTOR : this.consumer,
-      'COUNT',
-      String(count),
-    ]
-    if (noack) args.push('NOACK')
-    args.push('STREAMS', key, id)
-    const reply = await this.#connection.call<[string, [string, string[] | null][]][] | null>(args)
-    const entries = reply?.[0]?.[1] ?? []
-    return entries.map(([entryId, fields]) => ({
-      id: entryId,
-      fields: fields === null ? {} : pairs(fields),
-      deleted: fields === null,
-    }))
-  }
-}
-
-interface Entry {
-  readonly id: string
-  readonly fields: Record<string, string>
-  readonly deleted: boolean
-}
-
-function pairs(flat: readonly string[]): Record<string, string> {
-  const fields: Record<string, string> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!
-  return fields
-}
-
-/** The host a URL's politeness is keyed by, or undefined for text that is not a URL. */
-function hostOf(text: string): string | undefined {
-  try {
-    return new URL(text).hostname || undefined
-  } catch {
-    return undefined
-  }
-}
-
-function defaultRecord(item: FrontierItem, outcome: FetchOutcome<unknown>): string {
-  if (item.problem !== undefined) {
-    return JSON.stringify({ line: item.line, input: item.text, ok: false, error: item.problem })
-  }
-  if (outcome.ok) {
-    return JSON.stringify({
-      line: item.line,
-      input: item.text,
-      url: outcome.url,
-      ok: outcome.status < 400,
-      status: outcome.status,
-      attempts: outcome.attempts,
-    })
-  }
-  return JSON.stringify({
-    line: item.line,
-    input: item.text,
-    url: outcome.url,
-    ok: false,
-    attempts: outcome.attempts,
-    error: { code: outcome.error.code ?? 'ASYNCWITH_UNEXPECTED', message: outcome.error.message },
-  })
 }

@@ -98,6 +98,12 @@ describe('asyncwith fetch --queue, worker, status', () => {
     expect(status.code).toBe(1)
     expect(status.stdout).toContain('0/2 not done')
     expect(status.stdout).toMatch(/w-test {2}pending 1/)
+    // Its own report (sent as its source started): rate, records, host and pid.
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `w-test {2}pending 1 {2}idle [\\d.]+s {2}0\\.0 records/s {2}0 records {2}on \\S+ pid ${process.pid},`,
+      ),
+    )
     await source.return?.()
   })
 

@@ -1,8 +1,9 @@
 // The frontier against a real redis-server: every line gets exactly one record, commits are
 // idempotent, a stalled worker's lines are taken over and its errors fenced, poison lines end
 // as records, and Redis is left clean.
+import { hostname } from 'node:os'
 import { createClient } from '@redis/client'
-import { RedisFrontier, RedisUnavailableError } from 'asyncwith/frontier'
+import { RedisFrontier, RedisUnavailableError, type WorkerStatus } from 'asyncwith/frontier'
 import { HttpClient } from 'asyncwith/http'
 import { toArray } from 'asyncwith/iter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -103,6 +104,51 @@ describe('RedisFrontier', () => {
     await frontier.close()
     await client.close()
     expect(handles().length).toBeLessThanOrEqual(before)
+  })
+
+  it('shows each worker with its own report (host, pid, records, rate) and prunes dead ones', async () => {
+    const job = nextJob()
+    const key = `aw:{${job}}:workers`
+    await using frontier = await RedisFrontier.open(redis.url(job), {
+      consumer: 'w-report',
+      reportEvery: 50,
+    })
+    await frontier.enqueue(Array.from({ length: 30 }, (_, i) => http.url(`/slow?ms=20&r=${i}`)))
+    // A killed worker's last report, long stale: the next report removes it.
+    const dead = { host: 'gone', pid: 1, rate: 9, fetched: 9, started: 1, seen: 1 }
+    await inspect((c) => c.sendCommand(['HSET', key, 'w-dead', JSON.stringify(dead)]))
+    const mine = async (): Promise<WorkerStatus | undefined> =>
+      (await frontier.status()).workers.find((w) => w.name === 'w-report')
+    await using client = new HttpClient()
+    const seen: WorkerStatus[] = []
+    let committed = 0
+    for await (const outcome of client.fetchAll(frontier.source({ maxOwned: 4 }), {
+      concurrency: 2,
+    })) {
+      await frontier.commit(outcome)
+      if (++committed % 3 === 0) seen.push((await mine())!)
+    }
+    await frontier.flush()
+    // Leased lines show as pending (at most maxOwned), and some interval had commits in it.
+    expect(Math.max(...seen.map((w) => w.pending))).toBeLessThanOrEqual(4)
+    expect(Math.max(...seen.map((w) => w.report?.rate ?? 0))).toBeGreaterThan(0)
+    // A report after the last commit: every record counted, and no commit in its interval.
+    let last = await mine()
+    while (!(last?.report?.fetched === 30 && last.report.rate === 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      last = await mine()
+    }
+    expect(last).toMatchObject({
+      pending: 0,
+      report: { host: hostname(), pid: process.pid, fetched: 30, rate: 0 },
+    })
+    expect(last.report!.started).toBeGreaterThan(1)
+    const status = await frontier.status()
+    expect(status.workers.map((w) => w.name)).toEqual(['w-report'])
+    // The hash expires on its own once no worker reports; a clean close removes its report.
+    expect(Number(await inspect((c) => c.sendCommand(['PTTL', key])))).toBeGreaterThan(0)
+    await frontier.close()
+    expect(await inspect((c) => c.sendCommand(['HKEYS', key]))).toEqual([])
   })
 
   it('resumes an enqueue that died halfway without adding a line twice', async () => {

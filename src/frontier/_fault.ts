@@ -1,0 +1,5 @@
+// Test-only switches that break a guarantee on purpose, so the acceptance test can show it
+// notices: `ack-on-read` (workers lease nothing), `no-dedupe` (commits skip the done bitmap).
+
+/** The value of ASYNCWITH_FRONTIER_FAULT, read once; '' in normal use. */
+export const FAULT = process.env.ASYNCWITH_FRONTIER_FAULT ?? ''

@@ -1,0 +1,306 @@
+// The worker's side of the input stream: lines are leased with XREADGROUP, renewed every
+// lease/3 while held, and taken over from dead workers with XAUTOCLAIM after one lease. After a
+// failed call the worker re-reads its own pending list first (design §6.5).
+import { setMaxListeners } from 'node:events'
+import { ErrorReply } from '@redis/client'
+import type { HostGate } from '../http/index.js'
+import type { Connection } from './_connection.js'
+import { FAULT } from './_fault.js'
+import { type JobKeys, WORKERS } from './_keys.js'
+import type { Leases, Owned } from './_leases.js'
+import { CLAIM, RENEW } from './_scripts.js'
+import { type Entry, pairs, readGroup } from './_streams.js'
+
+export interface LeaseSourceOptions {
+  readonly lease: number
+  readonly maxUncollected: number
+  readonly poisonAfter: number
+}
+
+export class LeaseSource {
+  readonly #connection: Connection
+  readonly #keys: JobKeys
+  readonly #consumer: string
+  readonly #leases: Leases
+  readonly #lease: number
+  readonly #maxUncollected: number
+  readonly #poisonAfter: number
+  #open = false
+  #stop = new AbortController()
+  #renewTimer: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    connection: Connection,
+    keys: JobKeys,
+    consumer: string,
+    leases: Leases,
+    options: LeaseSourceOptions,
+  ) {
+    this.#connection = connection
+    this.#keys = keys
+    this.#consumer = consumer
+    this.#leases = leases
+    this.#lease = options.lease
+    this.#maxUncollected = options.maxUncollected
+    this.#poisonAfter = options.poisonAfter
+  }
+
+  /** Stops the source and the lease renewal (the frontier is closing). */
+  stop(): void {
+    this.#stop.abort()
+    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
+    this.#renewTimer = undefined
+  }
+
+  source(maxOwned: number, gate: HostGate | undefined): AsyncIterableIterator<string | null> {
+    if (this.#open) throw new Error('Expected one source() per frontier at a time')
+    this.#open = true
+    this.#stop = new AbortController()
+    const stop = this.#stop.signal
+    // Every line waiting for its host's permit listens to it: as many as maxOwned.
+    setMaxListeners(0, stop)
+    const leases = this.#leases
+    const connection = this.#connection
+    const keys = this.#keys
+    let complete = false
+    let reread = true
+    let pelCursor = '0'
+    let seenFailures = connection.failures
+    let claimCursor = '0-0'
+    let lastClaim = 0
+    let lastJanitor = Date.now()
+    let lastCheck = 0
+    let idleUntil = 0
+    let gating = 0
+    let uncollectedCheck = 0
+    let backlogged = false
+
+    const take = (entry: Entry, deliveries: number): void => {
+      if (leases.owned.has(entry.id)) return
+      const fields = entry.fields
+      const item: Owned = {
+        id: entry.id,
+        line: Number(fields.l),
+        text: fields.u ?? '',
+        deliveries,
+        lost: false,
+        permit: undefined,
+        ...(fields.x === undefined ? {} : { problem: JSON.parse(fields.x) }),
+      }
+      if (item.problem === undefined && deliveries > this.#poisonAfter) {
+        Object.assign(item, {
+          problem: {
+            code: 'ASYNCWITH_POISON',
+            message: `Delivered ${deliveries} times without a commit; recorded without fetching`,
+          },
+        })
+      }
+      leases.owned.set(entry.id, item)
+      const host = item.problem === undefined ? hostOf(item.text) : undefined
+      if (gate === undefined || host === undefined) {
+        leases.ready.push(item)
+        return
+      }
+      gating++
+      gate.acquire(host, { signal: stop }).then(
+        (permit) => {
+          gating--
+          if (item.lost || stop.aborted) {
+            permit.release()
+            return
+          }
+          item.permit = permit
+          leases.ready.push(item)
+          leases.wake()
+        },
+        (error: unknown) => {
+          gating--
+          if (!stop.aborted) leases.fail(error)
+        },
+      )
+    }
+
+    /** 'got' lines, the worker is 'full' (wait for a commit), or there was nothing ('empty'). */
+    const pull = async (): Promise<'got' | 'full' | 'empty'> => {
+      const now = Date.now()
+      if (now >= uncollectedCheck) {
+        uncollectedCheck = now + 1000
+        backlogged = (await connection.call<number>(['XLEN', keys.out])) >= this.#maxUncollected
+      }
+      const room = maxOwned - leases.owned.size
+      if (room <= 0) return 'full'
+      if (backlogged) return 'empty'
+      if (connection.failures !== seenFailures) {
+        // A read may have run, and reached the AOF, with its reply lost: re-read our own list.
+        seenFailures = connection.failures
+        reread = true
+        pelCursor = '0'
+      }
+      const read = (id: string, noack: boolean): Promise<Entry[]> =>
+        readGroup(connection, WORKERS, this.#consumer, keys.in, room, id, noack)
+      let entries: Entry[]
+      try {
+        if (reread) {
+          entries = await read(pelCursor, false)
+          const last = entries.at(-1)
+          if (entries.length < room || last === undefined) {
+            reread = false
+            pelCursor = '0'
+          } else pelCursor = last.id
+          const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
+          if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
+          entries = entries.filter((entry) => !entry.deleted)
+        } else {
+          entries = await read('>', FAULT === 'ack-on-read')
+        }
+      } catch (error) {
+        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) return 'empty'
+        throw error
+      }
+      for (const entry of entries) take(entry, 1)
+      // Take over dead workers' lines every lease/2, within the room left.
+      const left = maxOwned - leases.owned.size
+      if (left > 0 && now - lastClaim >= this.#lease / 2) {
+        lastClaim = now
+        const [cursor, claimed] = await connection.run<[string, [string, string[], number][]]>(
+          CLAIM,
+          [keys.in],
+          [WORKERS, this.#consumer, this.#lease, Math.min(left, 1000), claimCursor],
+        )
+        claimCursor = cursor
+        for (const [id, fields, deliveries] of claimed) {
+          leases.stats.claimed++
+          take({ id, fields: pairs(fields), deleted: false }, deliveries)
+        }
+        if (claimed.length > 0) return 'got'
+      }
+      if (now - lastJanitor >= 60_000) {
+        lastJanitor = now
+        await this.#forgetDeadConsumers()
+      }
+      return entries.length > 0 ? 'got' : 'empty'
+    }
+
+    const renew = async (): Promise<void> => {
+      const ids: string[] = []
+      for (const item of leases.owned.values()) if (!item.lost) ids.push(item.id)
+      if (ids.length === 0) return
+      const lost = await connection.run<string[]>(
+        RENEW,
+        [keys.in],
+        [WORKERS, this.#consumer, ...ids],
+      )
+      for (const id of lost) {
+        const item = leases.owned.get(id)
+        if (item === undefined || item.lost) continue
+        item.lost = true
+        leases.stats.lost++
+        // Not handed to fetchAll yet: drop it, its new owner fetches it.
+        const at = leases.ready.indexOf(item)
+        if (at >= 0) leases.ready.splice(at, 1)
+        if (
+          at >= 0 ||
+          (gate !== undefined && item.permit === undefined && !leases.isYielded(item))
+        ) {
+          item.permit?.release()
+          leases.owned.delete(id)
+        }
+      }
+    }
+    // Leases are renewed until close(), not just while the source runs: fetchAll still
+    // finishes and commits the lines in flight after the source has ended.
+    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
+    this.#renewTimer = setInterval(() => {
+      renew().catch((error: unknown) => leases.fail(error))
+    }, this.#lease / 3)
+
+    const finish = (): IteratorResult<string | null> => {
+      this.#stop.abort()
+      this.#open = false
+      return { done: true, value: undefined }
+    }
+
+    const iterator: AsyncIterableIterator<string | null> = {
+      next: async () => {
+        for (;;) {
+          if (leases.fatal !== undefined) {
+            finish()
+            throw leases.fatal
+          }
+          if (stop.aborted) return finish()
+          const item = leases.ready.shift()
+          if (item !== undefined) {
+            const index = leases.nextIndex++
+            leases.byIndex.set(index, item)
+            return { done: false, value: item.problem === undefined ? item.text : null }
+          }
+          const now = Date.now()
+          if (!complete && now >= lastCheck + 250 && leases.owned.size === 0 && gating === 0) {
+            lastCheck = now
+            const [eof, count, done] = await connection.call<(string | null)[]>([
+              'HMGET',
+              keys.meta,
+              'eof',
+              'count',
+              'done',
+            ])
+            complete = eof === '1' && Number(done ?? 0) >= Number(count ?? 0)
+          }
+          if (complete) return finish()
+          if (now >= idleUntil) {
+            let pulled: 'got' | 'full' | 'empty'
+            try {
+              pulled = await pull()
+            } catch (error) {
+              leases.fail(error)
+              continue
+            }
+            if (pulled === 'got') continue
+            if (pulled === 'full') {
+              // A commit (or a granted permit) wakes us as soon as there is room.
+              await leases.nap(100)
+              continue
+            }
+            // Nothing to lease: poll again soon, with jitter, so workers do not move in step.
+            idleUntil = Date.now() + 50 + Math.random() * 100
+          }
+          await leases.nap(Math.max(5, idleUntil - Date.now()))
+        }
+      },
+      return: async () => finish(),
+      [Symbol.asyncIterator]: () => iterator,
+    }
+    return iterator
+  }
+
+  /** Removes consumers with nothing pending and idle for an hour: killed workers' names. */
+  async #forgetDeadConsumers(): Promise<void> {
+    const rows = await this.#connection.call<(string | number)[][]>([
+      'XINFO',
+      'CONSUMERS',
+      this.#keys.in,
+      WORKERS,
+    ])
+    for (const row of rows) {
+      const info: Record<string, string | number> = {}
+      for (let i = 0; i + 1 < row.length; i += 2) info[String(row[i])] = row[i + 1]!
+      if (
+        Number(info.pending) === 0 &&
+        Number(info.idle) > 3_600_000 &&
+        info.name !== this.#consumer
+      ) {
+        const name = String(info.name)
+        await this.#connection.call(['XGROUP', 'DELCONSUMER', this.#keys.in, WORKERS, name])
+      }
+    }
+  }
+}
+
+/** The host a URL's politeness is keyed by, or undefined for text that is not a URL. */
+function hostOf(text: string): string | undefined {
+  try {
+    return new URL(text).hostname || undefined
+  } catch {
+    return undefined
+  }
+}
