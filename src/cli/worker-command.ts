@@ -1,7 +1,7 @@
 // `asyncwith worker URL`: leases lines of a `--queue` job from Redis, fetches them with the
 // job's options, and commits each record; exits 0 once every line of the job has its record.
 import { parseArgs } from 'node:util'
-import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
+import { type RecordFormat, RedisUnavailableError } from '../frontier/index.js'
 import { type FetchRead, HttpClient } from '../http/index.js'
 import { parseDuration } from './args.js'
 import { UsageError } from './errors.js'
@@ -74,25 +74,31 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     if (!values.quiet) io.stderr.write(`asyncwith worker: ${text}\n`)
   }
 
-  const opened = await openJob(positionals[0]!, { lease, patience }, say)
+  // The record format follows the job's body mode, known once the job is read: set below.
+  // (Reopening the frontier with it would cost a second connection at start-up.)
+  let record: RecordFormat = () => {
+    throw new Error('Expected the job to be read before any commit')
+  }
+  const opened = await openJob(
+    positionals[0]!,
+    { lease, patience, record: (item, outcome) => record(item, outcome) },
+    say,
+  )
   if (typeof opened === 'number') return opened
-  let frontier = opened
+  const frontier = opened
   try {
     let job = await frontier.jobOptions<QueueJobOptions>()
     if (job === undefined) say(`waiting for job '${frontier.job}'`)
+    // Often started beside its coordinator, so poll soon (start-up counts in short jobs), then
+    // back off to once a second for a job that comes later.
+    let poll = 20
     while (job === undefined) {
       if (io.interrupt?.aborted) return 130
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await new Promise((resolve) => setTimeout(resolve, poll))
+      poll = Math.min(poll * 2, 1000)
       job = await frontier.jobOptions<QueueJobOptions>()
     }
-    await frontier.close()
-    // Reopen with the job's record format (its body mode is only known now).
-    frontier = await RedisFrontier.open(positionals[0]!, {
-      lease,
-      patience,
-      record: queueRecord(job.body),
-      consumer: frontier.consumer,
-    })
+    record = queueRecord(job.body)
     say(`working on '${frontier.job}' as ${frontier.consumer}`)
     // Without a limit there is nothing to share: the client's own gate then takes permits
     // without a promise or a signal per attempt, as plain `fetch` does (no Redis round trip).

@@ -20,6 +20,7 @@ export async function* collect(
   let reread = true
   let cursor = '0'
   let seenFailures = connection.failures
+  let idle = 0
   for (;;) {
     if (signal?.aborted) return
     if (connection.failures !== seenFailures) {
@@ -51,6 +52,7 @@ export async function* collect(
       if (ids.length > 0) await connection.run(COLLECTED, [keys.out], [COLLECTOR, ...ids])
     }
     if (records.length > 0) {
+      idle = 0
       yield { records, ack }
       continue
     }
@@ -66,6 +68,8 @@ export async function* collect(
     if (eof === '1' && Number(done ?? 0) >= Number(count ?? 0)) {
       if ((await connection.call<number>(['XLEN', keys.out])) === 0) return
     }
-    await sleep(30 + Math.random() * 40, undefined)
+    // Soon after records came (the last of a job is a moment behind), then every 30-70 ms.
+    idle = Math.min(idle * 2 || 4, 50)
+    await sleep(idle * (0.6 + Math.random() * 0.8), undefined)
   }
 }

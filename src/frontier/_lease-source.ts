@@ -71,6 +71,7 @@ export class LeaseSource {
     let lastJanitor = Date.now()
     let lastCheck = 0
     let idleUntil = 0
+    let idle = 0
     let gating = 0
     let uncollectedCheck = 0
     let backlogged = false
@@ -96,7 +97,8 @@ export class LeaseSource {
         })
       }
       leases.owned.set(entry.id, item)
-      const host = item.problem === undefined ? hostOf(item.text) : undefined
+      // Parsing the URL costs an allocation per line: only a gate needs the host.
+      const host = gate === undefined || item.problem !== undefined ? undefined : hostOf(item.text)
       if (gate === undefined || host === undefined) {
         leases.ready.push(item)
         return
@@ -150,6 +152,8 @@ export class LeaseSource {
           const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
           if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
           entries = entries.filter((entry) => !entry.deleted)
+          // Our own list is read: new lines next, now rather than after an idle poll.
+          if (!reread && entries.length === 0) return 'got'
         } else {
           entries = await read('>', FAULT === 'ack-on-read')
         }
@@ -214,6 +218,32 @@ export class LeaseSource {
       renew().catch((error: unknown) => leases.fail(error))
     }, this.#lease / 3)
 
+    // One pull at a time, whether the source waits for it or reads ahead.
+    type Pulled = 'got' | 'full' | 'empty'
+    let pulling: Promise<Pulled> | undefined
+    const lowWater = Math.max(1, Math.floor(maxOwned / 4))
+    const pullOnce = (): Promise<Pulled> => {
+      pulling ??= pull().then(
+        (pulled) => {
+          pulling = undefined
+          if (pulled === 'got') idle = 0
+          else if (pulled === 'empty') {
+            // Nothing to lease: poll again soon, with jitter, so workers do not move in step;
+            // first after a few ms (a job just starting, its producer a moment behind), then
+            // backing off to 50-150 ms.
+            idle = Math.min(idle * 2 || 5, 100)
+            idleUntil = Date.now() + idle * (0.5 + Math.random())
+          }
+          return pulled
+        },
+        (error: unknown) => {
+          pulling = undefined
+          throw error
+        },
+      )
+      return pulling
+    }
+
     const finish = (): IteratorResult<string | null> => {
       this.#stop.abort()
       this.#open = false
@@ -232,6 +262,15 @@ export class LeaseSource {
           if (item !== undefined) {
             const index = leases.nextIndex++
             leases.byIndex.set(index, item)
+            // Read ahead, so a free fetch slot never waits a Redis round trip for its line.
+            if (leases.ready.length < lowWater && pulling === undefined) {
+              if (Date.now() >= idleUntil) {
+                pullOnce().then(
+                  () => leases.wake(),
+                  (error: unknown) => leases.fail(error),
+                )
+              }
+            }
             return { done: false, value: item.problem === undefined ? item.text : null }
           }
           const now = Date.now()
@@ -248,9 +287,9 @@ export class LeaseSource {
           }
           if (complete) return finish()
           if (now >= idleUntil) {
-            let pulled: 'got' | 'full' | 'empty'
+            let pulled: Pulled
             try {
-              pulled = await pull()
+              pulled = await pullOnce()
             } catch (error) {
               leases.fail(error)
               continue
@@ -261,8 +300,6 @@ export class LeaseSource {
               await leases.nap(100)
               continue
             }
-            // Nothing to lease: poll again soon, with jitter, so workers do not move in step.
-            idleUntil = Date.now() + 50 + Math.random() * 100
           }
           await leases.nap(Math.max(5, idleUntil - Date.now()))
         }
