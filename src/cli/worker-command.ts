@@ -17,7 +17,7 @@ waits for it.
 
 Options:
       --concurrency N     requests in flight (default 64)
-      --max-owned N       most lines leased at once (default 4 x concurrency); also the most a
+      --max-owned N       most lines leased at once (default 8 x concurrency); also the most a
                           kill -9 of this worker can make others fetch again
       --lease TIME        how long a leased line survives this worker's silence (default 30s)
       --redis-patience TIME  how long Redis may be unreachable before giving up (default 5m)
@@ -67,7 +67,9 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     )
   }
   const concurrency = wholeNumber('--concurrency', values.concurrency, 64)
-  const maxOwned = wholeNumber('--max-owned', values['max-owned'], 4 * concurrency)
+  // Lines in flight, read ahead, and waiting for their commit's reply: enough that a slow
+  // Redis reply never leaves a fetch slot without a line.
+  const maxOwned = wholeNumber('--max-owned', values['max-owned'], 8 * concurrency)
   const lease = duration('--lease', values.lease, 30_000)
   const patience = duration('--redis-patience', values['redis-patience'], 300_000)
   const say = (text: string): void => {

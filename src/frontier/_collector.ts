@@ -1,9 +1,15 @@
-// The collector's side: the job's records in batches, acked (XACK + XDEL) after a durable write.
+// The collector's side: the job's records in batches, acked after a durable write.
+//
+// It reads with XRANGE from a cursor, not through a consumer group: a read then changes
+// nothing in Redis (no pending entry, nothing for the AOF, so no fsync of its own with
+// `appendfsync always`), and a read whose reply was lost is simply sent again. Deleting a
+// record (XDEL) is its ack, so a record stays in the stream until its batch is acked, and a
+// restarted collector starts again from the first record still there (design §6.5; the
+// coordinator skips the lines its file already has).
 import { sleep } from '../_internal/sleep.js'
 import type { Connection } from './_connection.js'
-import { COLLECTOR, type JobKeys } from './_keys.js'
-import { COLLECTED } from './_scripts.js'
-import { ensureGroups, readGroup } from './_streams.js'
+import type { JobKeys } from './_keys.js'
+import { pairs } from './_streams.js'
 import type { ResultBatch } from './redis-frontier.js'
 
 /** Yields record batches until every line has its record and all were acked. */
@@ -14,50 +20,34 @@ export async function* collect(
 ): AsyncGenerator<ResultBatch, void, undefined> {
   const size = options.batch ?? 1000
   const signal = options.signal
-  await ensureGroups(connection, keys)
-  // After a failed call (and at start) re-read our own pending list first: a read may have
-  // run with its reply lost (design §6.5).
-  let reread = true
-  let cursor = '0'
-  let seenFailures = connection.failures
+  // `-` is the first record; then `(id`, the records after the last one read.
+  let cursor = '-'
   let idle = 0
   for (;;) {
     if (signal?.aborted) return
-    if (connection.failures !== seenFailures) {
-      seenFailures = connection.failures
-      reread = true
-      cursor = '0'
-    }
-    const entries = await readGroup(
-      connection,
-      COLLECTOR,
-      COLLECTOR,
+    const entries = await connection.call<[string, string[]][]>([
+      'XRANGE',
       keys.out,
-      size,
-      reread ? cursor : '>',
-      false,
-    )
-    if (reread) {
-      const last = entries.at(-1)
-      if (entries.length < size || last === undefined) {
-        reread = false
-        cursor = '0'
-      } else cursor = last.id
-    }
-    const ids = entries.map((entry) => entry.id)
-    const records = entries
-      .filter((entry) => !entry.deleted)
-      .map((entry) => ({ line: Number(entry.fields.l), json: entry.fields.r ?? '' }))
-    const ack = async (): Promise<void> => {
-      if (ids.length > 0) await connection.run(COLLECTED, [keys.out], [COLLECTOR, ...ids])
-    }
-    if (records.length > 0) {
+      cursor,
+      '+',
+      'COUNT',
+      String(size),
+    ])
+    const last = entries.at(-1)
+    if (last !== undefined) {
+      cursor = `(${last[0]}`
+      const ids = entries.map(([id]) => id)
+      const records = entries.map(([, flat]) => {
+        const fields = pairs(flat)
+        return { line: Number(fields.l), json: fields.r ?? '' }
+      })
+      const ack = async (): Promise<void> => {
+        await connection.call(['XDEL', keys.out, ...ids])
+      }
       idle = 0
       yield { records, ack }
       continue
     }
-    await ack()
-    if (reread) continue
     const [eof, count, done] = await connection.call<(string | null)[]>([
       'HMGET',
       keys.meta,

@@ -123,17 +123,6 @@ if fenced > 0 then redis.call('HINCRBY', KEYS[4], 'fenced', fenced) end
 return { written, dups, fenced }`,
 )
 
-/** KEYS: out. ARGV: group, ids… Acks and deletes collected records in one step. */
-export const COLLECTED = script(
-  'collected',
-  `for i = 2, #ARGV, 500 do
-  local last = math.min(i + 499, #ARGV)
-  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, last))
-  redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
-end
-return #ARGV - 1`,
-)
-
 /**
  * KEYS: conc (zset of permit tokens scored by expiry), rate (GCRA theoretical arrival time).
  * ARGV: token, limit (0 = none), permit lease ms, interval ms (0 = no rate). Uses Redis's
