@@ -3,9 +3,10 @@
 // It reads with XRANGE from a cursor, not through a consumer group: a read then changes
 // nothing in Redis (no pending entry, nothing for the AOF, so no fsync of its own with
 // `appendfsync always`), and a read whose reply was lost is simply sent again. Deleting a
-// record (XDEL) is its ack, so a record stays in the stream until its batch is acked, and a
-// restarted collector starts again from the first record still there (design §6.5; the
-// coordinator skips the lines its file already has).
+// record is its ack, so a record stays in the stream until its batch is acked, and a restarted
+// collector starts again from the first record still there (design §6.5; the coordinator
+// skips the lines its file already has). Records are deleted with one XTRIM MINID up to the
+// last acked batch, which costs Redis far less than an XDEL of each id.
 import { sleep } from '../_internal/sleep.js'
 import type { Connection } from './_connection.js'
 import type { JobKeys } from './_keys.js'
@@ -23,6 +24,10 @@ export async function* collect(
   // `-` is the first record; then `(id`, the records after the last one read.
   let cursor = '-'
   let idle = 0
+  // Batches yielded and not yet deleted, oldest first. Acking one deletes the records up to
+  // the newest batch that has no unacked batch before it: a trim never takes a record whose
+  // batch was not acked.
+  const unacked: { readonly last: string; acked: boolean }[] = []
   for (;;) {
     if (signal?.aborted) return
     const entries = await connection.call<[string, string[]][]>([
@@ -36,13 +41,18 @@ export async function* collect(
     const last = entries.at(-1)
     if (last !== undefined) {
       cursor = `(${last[0]}`
-      const ids = entries.map(([id]) => id)
       const records = entries.map(([, flat]) => {
         const fields = pairs(flat)
         return { line: Number(fields.l), json: fields.r ?? '' }
       })
+      const batch = { last: last[0], acked: false }
+      unacked.push(batch)
       const ack = async (): Promise<void> => {
-        await connection.call(['XDEL', keys.out, ...ids])
+        batch.acked = true
+        let upTo: string | undefined
+        while (unacked[0]?.acked) upTo = unacked.shift()!.last
+        // Every record up to upTo was read by this collector and acked: ids only grow.
+        if (upTo !== undefined) await connection.call(['XTRIM', keys.out, 'MINID', nextId(upTo)])
       }
       idle = 0
       yield { records, ack }
@@ -62,4 +72,10 @@ export async function* collect(
     idle = Math.min(idle * 2 || 4, 50)
     await sleep(idle * (0.6 + Math.random() * 0.8), undefined)
   }
+}
+
+/** The smallest stream id after `id` (`ms-seq`). */
+function nextId(id: string): string {
+  const dash = id.indexOf('-')
+  return `${id.slice(0, dash)}-${BigInt(id.slice(dash + 1)) + 1n}`
 }

@@ -71,7 +71,10 @@ export interface RedisFrontierOptions {
 /** A batch of collected records; ack it once it is durably stored. */
 export interface ResultBatch {
   readonly records: readonly { readonly line: number; readonly json: string }[]
-  /** Acks and deletes these records in Redis: call it after your write is durable. */
+  /**
+   * Acks these records, and deletes them from Redis once every earlier batch is acked too:
+   * call it after your write is durable.
+   */
   ack(): Promise<void>
 }
 
