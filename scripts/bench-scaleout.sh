@@ -58,10 +58,14 @@ check_records() { # file
   "
 }
 
-# CPU time (user + sys) of this shell's children that have exited, in ms: the node processes
-# of one run. Less at the mercy of other load on the machine than wall time.
+# CPU time (user + sys) of this shell's children that have exited, in ms, into CHILDREN_CPU:
+# the node processes of one run. Less at the mercy of other load on the machine than wall
+# time. (Not `$(...)` nor a pipe: those run `times` in a subshell that has no such children.)
 children_cpu_ms() {
-  times | tail -n 1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'
+  times >"$TMP/times"
+  local line
+  line="$(tail -n 1 "$TMP/times")"
+  CHILDREN_CPU="$(echo "$line" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }')"
 }
 redis_cpu_ms() {
   rcli info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { t += $2 } END { printf "%d", t * 1000 }'
@@ -71,11 +75,13 @@ redis_cpu_ms() {
 run_plain() {
   local start end cpu0
   rm -f "$TMP/out.jsonl"
-  cpu0="$(children_cpu_ms)"
+  children_cpu_ms
+  cpu0="$CHILDREN_CPU"
   start="$(now_ns)"
   node dist/cli/main.js fetch -i "$TMP/urls.txt" -o "$TMP/out.jsonl" --concurrency "$CONCURRENCY" --body none -q
   end="$(now_ns)"
-  local cpu=$(($(children_cpu_ms) - cpu0))
+  children_cpu_ms
+  local cpu=$((CHILDREN_CPU - cpu0))
   check_records "$TMP/out.jsonl"
   echo "$(((end - start) / 1000000)) $cpu 0"
 }
@@ -86,7 +92,8 @@ run_queue() { # workers [coordinator options...]
   local url="redis+unix://$SOCK?job=bench$(now_ns)"
   rm -f "$TMP/out.jsonl"
   redis0="$(redis_cpu_ms)"
-  cpu0="$(children_cpu_ms)"
+  children_cpu_ms
+  cpu0="$CHILDREN_CPU"
   start="$(now_ns)"
   node dist/cli/main.js fetch -i "$TMP/urls.txt" -o "$TMP/out.jsonl" --queue "$url" --body none -q "$@" &
   local coordinator=$!
@@ -97,7 +104,8 @@ run_queue() { # workers [coordinator options...]
   wait "$coordinator" || true
   for pid in "${pids[@]}"; do wait "$pid"; done
   end="$(now_ns)"
-  local cpu=$(($(children_cpu_ms) - cpu0))
+  children_cpu_ms
+  local cpu=$((CHILDREN_CPU - cpu0))
   local redis=$(($(redis_cpu_ms) - redis0))
   check_records "$TMP/out.jsonl"
   echo "$(((end - start) / 1000000)) $cpu $redis"

@@ -13,6 +13,9 @@ import type { JobKeys } from './_keys.js'
 import { pairs } from './_streams.js'
 import type { ResultBatch } from './redis-frontier.js'
 
+/** How long records may gather after a short batch, in ms. */
+const GATHER_MS = 20
+
 /** Yields record batches until every line has its record and all were acked. */
 export async function* collect(
   connection: Connection,
@@ -54,8 +57,11 @@ export async function* collect(
         // Every record up to upTo was read by this collector and acked: ids only grow.
         if (upTo !== undefined) await connection.call(['XTRIM', keys.out, 'MINID', nextId(upTo)])
       }
-      idle = 0
       yield { records, ack }
+      // A short batch means the stream is drained: let records gather a moment, so neither
+      // Redis nor the consumer's disk sees a call or an fsync per few records.
+      idle = 0
+      if (records.length < size) await sleep(GATHER_MS, undefined)
       continue
     }
     const [eof, count, done] = await connection.call<(string | null)[]>([
@@ -69,7 +75,7 @@ export async function* collect(
       if ((await connection.call<number>(['XLEN', keys.out])) === 0) return
     }
     // Soon after records came (the last of a job is a moment behind), then every 30-70 ms.
-    idle = Math.min(idle * 2 || 4, 50)
+    idle = Math.min(idle * 2 || GATHER_MS, 50)
     await sleep(idle * (0.6 + Math.random() * 0.8), undefined)
   }
 }
