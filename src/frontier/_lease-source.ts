@@ -138,12 +138,13 @@ export class LeaseSource {
         reread = true
         pelCursor = '0'
       }
-      const read = (id: string, noack: boolean): Promise<Entry[]> =>
-        readGroup(connection, WORKERS, this.#consumer, keys.in, room, id, noack)
-      let entries: Entry[]
+      const read = (id: string, count: number, noack: boolean): Promise<Entry[]> =>
+        readGroup(connection, WORKERS, this.#consumer, keys.in, count, id, noack)
+      let entries: Entry[] = []
+      let claimed = 0
       try {
         if (reread) {
-          entries = await read(pelCursor, false)
+          entries = await read(pelCursor, room, false)
           const last = entries.at(-1)
           if (entries.length < room || last === undefined) {
             reread = false
@@ -155,34 +156,41 @@ export class LeaseSource {
           // Our own list is read: new lines next, now rather than after an idle poll.
           if (!reread && entries.length === 0) return 'got'
         } else {
-          entries = await read('>', FAULT === 'ack-on-read')
+          // Dead workers' lines first, every lease/2: they are the job's oldest, and a worker
+          // kept full by its read-ahead would otherwise leave them until the input runs dry.
+          // (After the first read, which tells a missing group apart.)
+          if (now - lastClaim >= this.#lease / 2) {
+            lastClaim = now
+            claimed = await claim(Math.min(room, 1000))
+          }
+          const left = maxOwned - leases.owned.size
+          if (left > 0) entries = await read('>', left, FAULT === 'ack-on-read')
         }
       } catch (error) {
         if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) return 'empty'
         throw error
       }
       for (const entry of entries) take(entry, 1)
-      // Take over dead workers' lines every lease/2, within the room left.
-      const left = maxOwned - leases.owned.size
-      if (left > 0 && now - lastClaim >= this.#lease / 2) {
-        lastClaim = now
-        const [cursor, claimed] = await connection.run<[string, [string, string[], number][]]>(
-          CLAIM,
-          [keys.in],
-          [WORKERS, this.#consumer, this.#lease, Math.min(left, 1000), claimCursor],
-        )
-        claimCursor = cursor
-        for (const [id, fields, deliveries] of claimed) {
-          leases.stats.claimed++
-          take({ id, fields: pairs(fields), deleted: false }, deliveries)
-        }
-        if (claimed.length > 0) return 'got'
-      }
       if (now - lastJanitor >= 60_000) {
         lastJanitor = now
         await this.#forgetDeadConsumers()
       }
-      return entries.length > 0 ? 'got' : 'empty'
+      return entries.length > 0 || claimed > 0 ? 'got' : 'empty'
+    }
+
+    /** Takes over up to `count` lines idle for a lease (their worker died); resolves to how many. */
+    const claim = async (count: number): Promise<number> => {
+      const [cursor, claimed] = await connection.run<[string, [string, string[], number][]]>(
+        CLAIM,
+        [keys.in],
+        [WORKERS, this.#consumer, this.#lease, count, claimCursor],
+      )
+      claimCursor = cursor
+      for (const [id, fields, deliveries] of claimed) {
+        leases.stats.claimed++
+        take({ id, fields: pairs(fields), deleted: false }, deliveries)
+      }
+      return claimed.length
     }
 
     const renew = async (): Promise<void> => {
