@@ -56,6 +56,8 @@ export interface FetchOptions {
   readonly http2: boolean
   /** `--queue redis://host:port/JOB`: coordinate a job that `asyncwith worker`s fetch. */
   readonly queue?: string | undefined
+  /** `--redis-patience TIME` (with --queue): how long Redis may be unreachable; ms. */
+  readonly redisPatience?: number | undefined
 }
 
 /** What the command line asks for. */
@@ -204,6 +206,10 @@ Beyond one machine (see the README, "Beyond one machine"):
                           that \`asyncwith worker URL\` processes (anywhere) commit; --resume
                           continues after a crash. \`asyncwith worker --help\` has the rest
                             asyncwith fetch -i urls.txt -o out.jsonl --queue redis://127.0.0.1:6379/crawl1
+      --redis-patience TIME  with --queue: how long Redis may stay unreachable before the
+                          coordinator gives up with exit status 75 (default 5m); --resume
+                          continues once Redis is back
+                            asyncwith fetch -i urls.txt --queue redis://127.0.0.1:6379/c1 --redis-patience 30m
 
 Other:
   -h, --help              show this help
@@ -250,6 +256,7 @@ const FETCH_OPTIONS = {
   noproxy: { type: 'string' },
   http2: { type: 'boolean' },
   queue: { type: 'string' },
+  'redis-patience': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -322,6 +329,10 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
   if (output !== undefined && (output === '' || output === '-')) {
     throw new UsageError(`--output needs a file name (records go to stdout without it)`)
   }
+  const patience = values['redis-patience']
+  if (patience !== undefined && values.queue === undefined) {
+    throw new UsageError('--redis-patience needs --queue: only a coordinator talks to Redis')
+  }
   if (values.resume && output === undefined) {
     throw new UsageError('--resume needs -o FILE: it continues the records in that file')
   }
@@ -382,6 +393,9 @@ export function parseFetch(args: readonly string[]): FetchOptions | 'help' {
     noProxy: values.noproxy,
     http2: values.http2 ?? false,
     ...(values.queue === undefined ? {} : { queue: values.queue }),
+    ...(patience === undefined
+      ? {}
+      : { redisPatience: parseDuration(patience, '--redis-patience') }),
   }
 }
 
@@ -426,13 +440,11 @@ function count(name: string, text: string, max: number): number {
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
 /** `500`, `500ms`, `1.5s`, `2m`, `1h` → ms. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, name = '--timeout'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text)
   const ms = match ? Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']! : Number.NaN
   if (!Number.isFinite(ms) || ms <= 0 || ms > 2_147_483_647) {
-    throw new UsageError(
-      `--timeout must be a positive time such as 500ms, 30s or 2m, got '${text}'`,
-    )
+    throw new UsageError(`${name} must be a positive time such as 500ms, 30s or 2m, got '${text}'`)
   }
   return Math.ceil(ms)
 }

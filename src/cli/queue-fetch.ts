@@ -7,9 +7,11 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { RedisUnavailableError } from '../frontier/index.js'
 import type { FetchOptions } from './args.js'
 import { UsageError } from './errors.js'
-import { type InputEntry, openInput } from './input.js'
+import { openInput } from './input.js'
+import { LineSet } from './line-set.js'
 import { createReporter } from './progress.js'
 import { EXIT_REDIS_UNAVAILABLE, jobOptionsOf, openJob } from './queue-job.js'
+import { startQueueProducer } from './queue-producer.js'
 import type { RunSummary } from './reporter.js'
 import { prepareResume, type RecordedSet } from './resume.js'
 import { emptySummary } from './summary.js'
@@ -55,7 +57,8 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       throw new UsageError(`cannot resume '${options.output}': ${(error as Error).message}`)
     }
   }
-  const opened = await openJob(options.queue!, { patience: 300_000 }, (message) =>
+  const patience = options.redisPatience ?? 300_000
+  const opened = await openJob(options.queue!, { patience }, (message) =>
     io.stderr.write(`asyncwith: ${message}
 `),
   )
@@ -83,11 +86,27 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       }
     }
 
+    // Collecting stops on an interrupt, or when the producer fails (no record would come).
+    const stopCollecting = new AbortController()
+    const onInterrupt = (): void => stopCollecting.abort()
+    if (io.interrupt?.aborted) stopCollecting.abort()
+    io.interrupt?.addEventListener('abort', onInterrupt, { once: true })
     let producerError: unknown
-    const produced = frontier.enqueue(itemsOf(input.entries())).catch((error: unknown) => {
-      producerError = error
-      return 0
-    })
+    const failed = (error: unknown): void => {
+      producerError ??= error
+      stopCollecting.abort()
+    }
+    const producer = await startQueueProducer(
+      frontier,
+      input,
+      wanted,
+      (text) => {
+        if (!options.quiet) io.stderr.write(`asyncwith: ${text}\n`)
+      },
+      failed,
+    )
+    // Lines already written in this run: after Redis lost writes they are recorded again.
+    const written = new LineSet()
 
     const isTTY = io.stderr.isTTY === true
     const reporter = createReporter({ stream: io.stderr as never, quiet: options.quiet, isTTY })
@@ -98,10 +117,7 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
           ? undefined
           : await countEntries(input.again()),
     })
-    const results = frontier.results({
-      batch: 1000,
-      ...(io.interrupt === undefined ? {} : { signal: io.interrupt }),
-    })
+    const results = frontier.results({ batch: 1000, signal: stopCollecting.signal })
     try {
       for await (const batch of results) {
         let text = ''
@@ -114,8 +130,9 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
             bytes: number
             error?: { code: string }
           }
-          // Already in the file before a crash of this coordinator (written, not acked).
-          if (recorded?.has(record.line, record.input)) {
+          // Already in the file: before a crash of this coordinator (written, not acked), or
+          // earlier in this run (Redis lost writes, so the line was fetched again).
+          if (recorded?.has(record.line, record.input) || !written.add(record.line)) {
             summary.skipped++
             continue
           }
@@ -139,10 +156,13 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
       }
     } finally {
       await results.return()
+      stopCollecting.abort()
+      producer.stop()
+      io.interrupt?.removeEventListener('abort', onInterrupt)
     }
     const interrupted = io.interrupt?.aborted === true
     if (interrupted) input.close()
-    else await produced
+    else await producer.settled()
     summary.wallMs = Math.round(performance.now() - startedAt)
     summary.interrupted = interrupted
     reporter.finish(summary)
@@ -160,10 +180,6 @@ export async function runQueueFetch(options: FetchOptions, io: QueueIo): Promise
     if (fd !== undefined) closeSync(fd)
     await frontier.close()
   }
-}
-
-async function* itemsOf(entries: AsyncIterable<InputEntry>): AsyncGenerator<InputEntry> {
-  yield* entries
 }
 
 function count(

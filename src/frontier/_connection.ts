@@ -39,6 +39,11 @@ export class Connection {
   failures = 0
   /** Round trips made, for the benchmark's "Redis calls per request". */
   calls = 0
+  /**
+   * Set by workers and collectors: a missing consumer group (Redis restarted and lost it) is
+   * waited out like an outage, until the coordinator produces again and re-creates it.
+   */
+  waitForGroups = false
 
   private constructor(client: RawClient, patience: number) {
     this.#client = client
@@ -86,9 +91,9 @@ export class Connection {
     return connection
   }
 
-  /** Sends one command, retrying transient failures. */
-  call<T>(args: readonly string[]): Promise<T> {
-    return this.#retry(() => this.#client.sendCommand(args) as Promise<T>)
+  /** Sends one command, retrying transient failures (a missing group too, if `waitForGroups`). */
+  call<T>(args: readonly string[], waitForGroups = this.waitForGroups): Promise<T> {
+    return this.#retry(() => this.#client.sendCommand(args) as Promise<T>, waitForGroups)
   }
 
   /** Runs a script by its SHA, loading it first when the server does not have it. */
@@ -117,7 +122,7 @@ export class Connection {
     }
   }
 
-  async #retry<T>(attempt: () => Promise<T>): Promise<T> {
+  async #retry<T>(attempt: () => Promise<T>, waitForGroups = this.waitForGroups): Promise<T> {
     let firstFailure: number | undefined
     let delay = 25
     for (;;) {
@@ -126,7 +131,13 @@ export class Connection {
         this.calls++
         return await attempt()
       } catch (error) {
-        if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) throw error
+        if (
+          error instanceof ErrorReply &&
+          !TRANSIENT_REPLY.test(error.message) &&
+          !(waitForGroups && error.message.startsWith('NOGROUP'))
+        ) {
+          throw error
+        }
         this.failures++
         const now = Date.now()
         firstFailure ??= now

@@ -2,7 +2,6 @@
 // lease/3 while held, and taken over from dead workers with XAUTOCLAIM after one lease. After a
 // failed call the worker re-reads its own pending list first (design §6.5).
 import { setMaxListeners } from 'node:events'
-import { ErrorReply } from '@redis/client'
 import type { HostGate } from '../http/index.js'
 import type { Connection } from './_connection.js'
 import { FAULT } from './_fault.js'
@@ -55,6 +54,7 @@ export class LeaseSource {
   source(maxOwned: number, gate: HostGate | undefined): AsyncIterableIterator<string | null> {
     if (this.#open) throw new Error('Expected one source() per frontier at a time')
     this.#open = true
+    this.#connection.waitForGroups = true
     this.#stop = new AbortController()
     const stop = this.#stop.signal
     // Every line waiting for its host's permit listens to it: as many as maxOwned.
@@ -142,33 +142,27 @@ export class LeaseSource {
         readGroup(connection, WORKERS, this.#consumer, keys.in, count, id, noack)
       let entries: Entry[] = []
       let claimed = 0
-      try {
-        if (reread) {
-          entries = await read(pelCursor, room, false)
-          const last = entries.at(-1)
-          if (entries.length < room || last === undefined) {
-            reread = false
-            pelCursor = '0'
-          } else pelCursor = last.id
-          const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
-          if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
-          entries = entries.filter((entry) => !entry.deleted)
-          // Our own list is read: new lines next, now rather than after an idle poll.
-          if (!reread && entries.length === 0) return 'got'
-        } else {
-          // Dead workers' lines first, every lease/2: they are the job's oldest, and a worker
-          // kept full by its read-ahead would otherwise leave them until the input runs dry.
-          // (After the first read, which tells a missing group apart.)
-          if (now - lastClaim >= this.#lease / 2) {
-            lastClaim = now
-            claimed = await claim(Math.min(room, 1000))
-          }
-          const left = maxOwned - leases.owned.size
-          if (left > 0) entries = await read('>', left, FAULT === 'ack-on-read')
+      if (reread) {
+        entries = await read(pelCursor, room, false)
+        const last = entries.at(-1)
+        if (entries.length < room || last === undefined) {
+          reread = false
+          pelCursor = '0'
+        } else pelCursor = last.id
+        const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
+        if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
+        entries = entries.filter((entry) => !entry.deleted)
+        // Our own list is read: new lines next, now rather than after an idle poll.
+        if (!reread && entries.length === 0) return 'got'
+      } else {
+        // Dead workers' lines first, every lease/2: they are the job's oldest, and a worker
+        // kept full by its read-ahead would otherwise leave them until the input runs dry.
+        if (now - lastClaim >= this.#lease / 2) {
+          lastClaim = now
+          claimed = await claim(Math.min(room, 1000))
         }
-      } catch (error) {
-        if (error instanceof ErrorReply && error.message.startsWith('NOGROUP')) return 'empty'
-        throw error
+        const left = maxOwned - leases.owned.size
+        if (left > 0) entries = await read('>', left, FAULT === 'ack-on-read')
       }
       for (const entry of entries) take(entry, 1)
       if (now - lastJanitor >= 60_000) {
@@ -222,9 +216,12 @@ export class LeaseSource {
     // Leases are renewed until close(), not just while the source runs: fetchAll still
     // finishes and commits the lines in flight after the source has ended.
     if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer)
-    this.#renewTimer = setInterval(() => {
-      renew().catch((error: unknown) => leases.fail(error))
-    }, this.#lease / 3)
+    this.#renewTimer = undefined
+    if (FAULT !== 'no-renew') {
+      this.#renewTimer = setInterval(() => {
+        renew().catch((error: unknown) => leases.fail(error))
+      }, this.#lease / 3)
+    }
 
     // One pull at a time, whether the source waits for it or reads ahead.
     type Pulled = 'got' | 'full' | 'empty'

@@ -6,12 +6,16 @@ import type { Connection } from './_connection.js'
 import type { JobKeys } from './_keys.js'
 import { PRODUCE } from './_scripts.js'
 import { ensureGroups } from './_streams.js'
+import { RedisLostWritesError } from './errors.js'
 import type { FrontierItem } from './redis-frontier.js'
 
 /** Lines per PRODUCE script (three arguments each). */
 const LINES_PER_CALL = 1000
 
-/** Adds `lines` after the job's `produced` mark, then marks its end; resolves to its count. */
+/**
+ * Adds `lines` after the job's `produced` mark, then marks its end; resolves to its count.
+ * Rejects with RedisLostWritesError, adding nothing more, when Redis lost lines it had taken.
+ */
 export async function produce(
   connection: Connection,
   keys: JobKeys,
@@ -25,11 +29,19 @@ export async function produce(
   )
   let line = 0
   let args: (string | number)[] = []
-  const send = async (): Promise<void> => {
+  // The last line Redis is known to have: every send checks it still has it.
+  let after = produced
+  const send = async (eof: boolean): Promise<void> => {
     while ((await connection.call<number>(['XLEN', keys.in])) >= maxQueued) {
       await sleep(200, undefined)
     }
-    await connection.run(PRODUCE, scriptKeys, args)
+    const [ok, now] = await connection.run<[number, number]>(PRODUCE, scriptKeys, [
+      after,
+      eof ? '1' : '0',
+      ...args,
+    ])
+    if (ok !== 1) throw new RedisLostWritesError(now, after)
+    after = now
     args = []
   }
   for await (const value of lines) {
@@ -45,9 +57,9 @@ export async function produce(
     line = item.line
     if (line <= produced) continue
     args.push(line, item.text, item.problem === undefined ? '' : JSON.stringify(item.problem))
-    if (args.length >= LINES_PER_CALL * 3) await send()
+    if (args.length >= LINES_PER_CALL * 3) await send(false)
   }
-  if (args.length > 0) await send()
-  await connection.call(['HSET', keys.meta, 'eof', '1'])
+  // The end is marked by a checked send too: a lost last batch is never sealed by `eof`.
+  await send(true)
   return Number((await connection.call<string | null>(['HGET', keys.meta, 'count'])) ?? 0)
 }

@@ -3,14 +3,19 @@
 import { script } from './_connection.js'
 
 /**
- * KEYS: in, meta. ARGV: (line, text, problem JSON or '') triples, lines ascending. Adds only
- * lines after `produced`, so a producer that died halfway resumes where Redis stopped it.
+ * KEYS: in, meta. ARGV: after, eof ('1' marks the input's end), then (line, text, problem JSON
+ * or '') triples, lines ascending. Adds only lines after `produced`, so a producer that died
+ * halfway resumes where Redis stopped it. `after` is the last line this producer knows Redis
+ * had: when `produced` is below it, Redis lost writes (a restart without `appendfsync always`,
+ * a failover) and nothing is added, so no gap is ever closed over. Replies { 1, produced }, or
+ * { 0, produced } for that loss.
  */
 export const PRODUCE = script(
   'produce',
   `local produced = tonumber(redis.call('HGET', KEYS[2], 'produced') or '0')
+if produced < tonumber(ARGV[1]) then return { 0, produced } end
 local added = 0
-for i = 1, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   local line = tonumber(ARGV[i])
   if line > produced then
     if ARGV[i + 2] == '' then
@@ -26,7 +31,8 @@ if added > 0 then
   redis.call('HSET', KEYS[2], 'produced', produced)
   redis.call('HINCRBY', KEYS[2], 'count', added)
 end
-return produced`,
+if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'eof', '1') end
+return { 1, produced }`,
 )
 
 /**
@@ -75,7 +81,9 @@ return lost`,
  */
 export const COMMIT = script(
   'commit',
-  `local written, dups, fenced, counts, acked = 0, 0, 0, {}, {}
+  `-- No group (Redis lost it): fail before any write, so a retry later redoes the whole batch.
+redis.call('XPENDING', KEYS[1], ARGV[1])
+local written, dups, fenced, counts, acked = 0, 0, 0, {}, {}
 local data, pos = ARGV[4], 1
 while pos <= #data do
   local nl = string.find(data, '\\n', pos, true)

@@ -25,3 +25,31 @@ export class JobUrlError extends TypeError {
   override readonly name = 'JobUrlError'
   readonly code = 'ASYNCWITH_JOB_URL'
 }
+
+/**
+ * Redis lost lines this producer had enqueued: it restarted without `appendfsync always`, or
+ * failed over to a replica, and the job's `produced` mark went back from `expected` to
+ * `produced`. Nothing is enqueued past the gap: call `enqueue` again with the same input
+ * (it resumes after `produced`).
+ *
+ * @example
+ * ```ts
+ * try { await frontier.enqueue(read()) } catch (e) { if (e instanceof RedisLostWritesError) await frontier.enqueue(read()) }
+ * ```
+ */
+export class RedisLostWritesError extends Error {
+  override readonly name = 'RedisLostWritesError'
+  readonly code = 'ASYNCWITH_REDIS_LOST_WRITES'
+  /** The last line Redis has now. */
+  readonly produced: number
+  /** The last line this producer had enqueued. */
+  readonly expected: number
+
+  constructor(produced: number, expected: number) {
+    super(
+      `Redis lost enqueued lines (it has up to line ${produced}, line ${expected} was enqueued): enqueue the same input again`,
+    )
+    this.produced = produced
+    this.expected = expected
+  }
+}

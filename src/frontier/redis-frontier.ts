@@ -192,6 +192,23 @@ export class RedisFrontier implements AsyncDisposable {
   }
 
   /**
+   * The Redis server's `run_id` (INFO server): a new one means Redis restarted, and may have
+   * lost the last writes (no `appendfsync always`) or the whole job (no persistence). A
+   * producer then calls {@link enqueue} again with the same input.
+   *
+   * @example
+   * ```ts
+   * const before = await frontier.redisRunId()
+   * ```
+   */
+  async redisRunId(): Promise<string> {
+    const info = await this.#connection.call<string>(['INFO', 'server'], false)
+    const match = /^run_id:(\w+)/m.exec(info)
+    if (match === null) throw new Error('Expected INFO server to report a run_id')
+    return match[1]!
+  }
+
+  /**
    * Stores the job's options once: the first call wins, so workers can never disagree.
    * Resolves to the options the job has.
    *
@@ -218,7 +235,8 @@ export class RedisFrontier implements AsyncDisposable {
    * Adds the job's input, and marks its end. Resumable: lines up to the last one Redis has are
    * skipped, so a producer that died can call it again with the same input. Strings are numbered
    * from 1; items carry their own (ascending) line numbers. Waits while `maxQueued` lines wait.
-   * Resolves to the number of lines in the job.
+   * Resolves to the number of lines in the job. Rejects with `RedisLostWritesError` when Redis
+   * lost lines it had taken (a restart without `appendfsync always`): call it again then.
    *
    * @example
    * ```ts
@@ -309,7 +327,8 @@ export class RedisFrontier implements AsyncDisposable {
    * pending lines. `exists` is false for a job never enqueued.
    */
   status(): Promise<JobStatus> {
-    return readStatus((args) => this.#connection.call(args), this.#keys)
+    // A missing group is an answer here ("nothing enqueued yet"), never a reason to wait.
+    return readStatus((args) => this.#connection.call(args, false), this.#keys)
   }
 
   /** Sends buffered commits, stops renewing, and disconnects. */

@@ -32,7 +32,7 @@ export interface AcceptanceConfig {
   /** The job's --timeout. @defaultValue '3s' */
   readonly timeout?: string
   /** ASYNCWITH_FRONTIER_FAULT for the workers: only the negative controls set it. */
-  readonly fault?: 'ack-on-read' | 'no-dedupe'
+  readonly fault?: 'ack-on-read' | 'no-dedupe' | 'no-renew'
 }
 
 export type Step =

@@ -58,6 +58,24 @@ const stall: AcceptanceConfig = {
 // flight, and wakes with ok outcomes for lines already taken over (only the bitmap stops them).
 const slowStall: AcceptanceConfig = { ...stall, timeout: '10s', latency: [150, 300] }
 
+// Pages slower than the lease (2 s): a healthy worker keeps its lines only by renewing them.
+// Few lines over many hosts, so 4 in flight per host still finishes in seconds. One worker
+// kill (a tight refetch bound: one max-owned) and the coordinator's; no Redis outage, which
+// stops renewals too and so would blur what this pair shows.
+const slowPages: AcceptanceConfig = {
+  ...base,
+  schedule: [
+    { at: 1500, kill: 'w1' },
+    { at: 2500, kill: 'collector' },
+  ],
+  lines: 300,
+  hosts: 20,
+  concurrency: 32,
+  maxOwned: 32,
+  timeout: '10s',
+  latency: [2200, 2600],
+}
+
 // Long enough that a control fails for the fault, never for lack of time.
 const controlDeadline = full ? base.deadline : 45_000
 const timeout = base.deadline + 60_000
@@ -106,5 +124,23 @@ describe(`scale-out acceptance (${full ? 'full' : 'small'})`, () => {
     console.log('control no-dedupe', JSON.stringify(report))
     // The woken zombie's late records are written twice (or `done` overcounts and ends early).
     expect(report.failures.some((f) => /[1-9]\d* duplicated|meta\.done/.test(f))).toBe(true)
+  })
+
+  it('pages slower than the lease', { timeout }, async () => {
+    const report = await runAcceptance(slowPages)
+    console.log('acceptance slow pages', JSON.stringify(report))
+    expect(report.failures).toEqual([])
+  })
+
+  it('fails without lease renewal, with pages slower than the lease', { timeout }, async () => {
+    const report = await runAcceptance({
+      ...slowPages,
+      fault: 'no-renew',
+      deadline: controlDeadline,
+    })
+    console.log('control no-renew', JSON.stringify(report))
+    // Healthy workers' lines are taken over while still being fetched: refetched past the bound.
+    expect(report.failures).toContain(`refetches ${report.refetches} > ${report.refetchBound}`)
+    expect(report.refetches).toBeGreaterThan(report.refetchBound)
   })
 })

@@ -107,6 +107,84 @@ describe('asyncwith fetch --queue, worker, status', () => {
     await source.return?.()
   })
 
+  it('a coordinator enqueues again what a Redis restart without persistence lost: one record per line', async () => {
+    const own = await startRedis() // appendonly no: a kill -9 loses everything
+    try {
+      const lines = Array.from({ length: 60 }, (_, i) => http.url(`/slow?ms=40&lost=${i + 1}`))
+      const input = join(dir, 'lost.txt')
+      const output = join(dir, 'lost.jsonl')
+      writeFileSync(input, `${lines.join('\n')}\n`)
+      const url = own.url('lost')
+      const coordinator = spawnCli(['fetch', '-i', input, '-o', output, '--queue', url])
+      const worker = spawnCli(['worker', url, '--concurrency', '2', '--lease', '2s', '-q'])
+      const written = (): number => {
+        try {
+          return readFileSync(output, 'utf8').split('\n').length - 1
+        } catch {
+          return 0
+        }
+      }
+      while (written() < 15) await new Promise((resolve) => setTimeout(resolve, 20))
+      await own.kill()
+      await own.start()
+      const [done, workerDone] = await Promise.all([
+        finished(coordinator, 60_000),
+        finished(worker, 60_000),
+      ])
+      expect(done.stderr).toContain('Redis restarted and lost lines')
+      expect(done.code).toBe(0)
+      expect(workerDone.code).toBe(0)
+      const records = parseRecords(readFileSync(output, 'utf8'))
+      expect(records.map((r) => r.line).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      )
+      expect(records.every((r) => r.input === lines[r.line - 1])).toBe(true)
+    } finally {
+      await own.stop()
+    }
+  })
+
+  it('a coordinator whose producer meets the loss enqueues the whole input again', async () => {
+    const own = await startRedis()
+    try {
+      const n = 300_000
+      const input = join(dir, 'many.txt')
+      writeFileSync(
+        input,
+        `${Array.from({ length: n }, (_, i) => `http://127.0.0.1:1/${i + 1}`).join('\n')}\n`,
+      )
+      const url = own.url('many')
+      const coordinator = spawnCli([
+        'fetch',
+        '-i',
+        input,
+        '-o',
+        join(dir, 'many.jsonl'),
+        '--queue',
+        url,
+      ])
+      let stderr = ''
+      coordinator.stderr!.on('data', (text: string) => {
+        stderr += text
+      })
+      const meta = async (field: string): Promise<string> =>
+        (await own.command('HGET', 'aw:{many}:meta', field)).trim()
+      // Kill Redis while the producer is still at work: lines enqueued, no eof yet.
+      while ((await meta('produced')) === '$-1') await new Promise((r) => setTimeout(r, 2))
+      expect(await meta('eof')).toBe('$-1')
+      await own.kill()
+      await own.start()
+      while ((await meta('eof')) !== '$1\r\n1') await new Promise((r) => setTimeout(r, 50))
+      expect(stderr).toContain('Redis lost enqueued lines')
+      expect(await meta('count')).toBe(`$${String(n).length}\r\n${n}`)
+      expect((await own.command('XLEN', 'aw:{many}:in')).trim()).toBe(`:${n}`)
+      coordinator.kill('SIGKILL')
+      await finished(coordinator)
+    } finally {
+      await own.stop()
+    }
+  })
+
   it('worker usage errors name the option and exit 2', async () => {
     const lease = await runCli(['worker', redis.url('u'), '--lease', 'soon'])
     expect(lease.code).toBe(2)
@@ -155,6 +233,34 @@ describe('asyncwith fetch --queue, worker, status', () => {
     } finally {
       await own.stop()
     }
+  })
+
+  it('a coordinator whose Redis is gone exits 75 after --redis-patience', async () => {
+    const gone = await runCli([
+      'fetch',
+      http.url('/status/200'),
+      '--queue',
+      `redis+unix://${join(dir, 'no.sock')}?job=x`,
+      '--redis-patience',
+      '300ms',
+    ])
+    expect(gone.code).toBe(75)
+    expect(gone.stderr).toContain('Redis unreachable for 0 s')
+    const alone = await runCli(['fetch', http.url('/status/200'), '--redis-patience', '1s'])
+    expect(alone.code).toBe(2)
+    expect(alone.stderr).toContain('--redis-patience needs --queue')
+    const bad = await runCli([
+      'fetch',
+      http.url('/'),
+      '--queue',
+      'redis://h/j',
+      '--redis-patience',
+      'x',
+    ])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(
+      "--redis-patience must be a positive time such as 500ms, 30s or 2m, got 'x'",
+    )
   })
 
   it('a worker whose Redis is gone exits 75 after --redis-patience', async () => {

@@ -3,7 +3,12 @@
 // as records, and Redis is left clean.
 import { hostname } from 'node:os'
 import { createClient } from '@redis/client'
-import { RedisFrontier, RedisUnavailableError, type WorkerStatus } from 'asyncwith/frontier'
+import {
+  RedisFrontier,
+  RedisLostWritesError,
+  RedisUnavailableError,
+  type WorkerStatus,
+} from 'asyncwith/frontier'
 import { HttpClient } from 'asyncwith/http'
 import { toArray } from 'asyncwith/iter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -340,3 +345,51 @@ describe('RedisFrontier through a Redis kill -9 (AOF appendfsync always)', () =>
     }
   })
 })
+
+describe('RedisFrontier through a Redis restart that lost writes (no persistence)', () => {
+  it('an enqueue that meets the loss rejects with RedisLostWritesError; enqueueing again fills the gap', async () => {
+    const own = await startRedis()
+    try {
+      const lines = Array.from({ length: 2500 }, (_, i) => `http://127.0.0.1:1/${i}`)
+      await using frontier = await RedisFrontier.open(own.url('lost'))
+      const firstRunId = await frontier.redisRunId()
+      let restart: (() => Promise<void>) | undefined = async () => {
+        await own.kill()
+        await own.start()
+      }
+      async function* pausing(): AsyncGenerator<string> {
+        for (const [i, line] of lines.entries()) {
+          // After the first batch (1000 lines) reached Redis, Redis dies and comes back empty.
+          if (i === 1500 && restart !== undefined) {
+            await restart()
+            restart = undefined
+          }
+          yield line
+        }
+      }
+      const error = await frontier.enqueue(pausing()).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RedisLostWritesError)
+      expect(error).toMatchObject({ produced: 0, expected: 1000 })
+      expect(await frontier.redisRunId()).not.toBe(firstRunId)
+      // Nothing went past the gap: the stream holds no line at all.
+      expect(Number(await inspectOn(own, ['XLEN', 'aw:{lost}:in']))).toBe(0)
+      expect(await frontier.enqueue(lines)).toBe(2500)
+      const texts = await inspectOn(own, ['XRANGE', 'aw:{lost}:in', '-', '+'])
+      const numbers = (texts as [string, string[]][]).map(([, fields]) => Number(fields[1]))
+      expect(numbers).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1))
+      expect(await frontier.status()).toMatchObject({ count: 2500, eof: true })
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
+async function inspectOn(server: RedisServer, args: string[]): Promise<unknown> {
+  const client = createClient({ socket: { path: server.socket, tls: false } })
+  await client.connect()
+  try {
+    return await client.sendCommand(args)
+  } finally {
+    await client.close()
+  }
+}
