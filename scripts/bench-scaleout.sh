@@ -9,7 +9,9 @@
 #   bash scripts/bench-scaleout.sh        # or npm run bench:scaleout
 #
 # Target (issue 15): one worker through Redis at least 0.8x plain fetch. Times include process
-# start-up. Knobs: BENCH_SCALEOUT_N (20000), BENCH_SCALEOUT_CONCURRENCY (64),
+# start-up. Beside wall time, each contender's CPU time (user + sys) per 1000 requests, of its
+# node processes and of Redis: on a machine shared with other work these move far less than
+# wall time does. Knobs: BENCH_SCALEOUT_N (20000), BENCH_SCALEOUT_CONCURRENCY (64),
 # BENCH_SCALEOUT_ROUNDS (3), BENCH_SCALEOUT_AOF (always | no), BENCH_SCALEOUT_BUILD=0.
 set -euo pipefail
 
@@ -56,21 +58,42 @@ check_records() { # file
   "
 }
 
+# CPU time (user + sys) of this shell's children that have exited, in ms, into CHILDREN_CPU:
+# the node processes of one run. Less at the mercy of other load on the machine than wall
+# time. (Not `$(...)` nor a pipe: those run `times` in a subshell that has no such children.)
+children_cpu_ms() {
+  times >"$TMP/times"
+  local line
+  line="$(tail -n 1 "$TMP/times")"
+  CHILDREN_CPU="$(echo "$line" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }')"
+}
+redis_cpu_ms() {
+  rcli info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { t += $2 } END { printf "%d", t * 1000 }'
+}
+
+# Each run prints: wall ms, CPU ms of its node processes, CPU ms of Redis.
 run_plain() {
-  local start end
+  local start end cpu0
   rm -f "$TMP/out.jsonl"
+  children_cpu_ms
+  cpu0="$CHILDREN_CPU"
   start="$(now_ns)"
   node dist/cli/main.js fetch -i "$TMP/urls.txt" -o "$TMP/out.jsonl" --concurrency "$CONCURRENCY" --body none -q
   end="$(now_ns)"
+  children_cpu_ms
+  local cpu=$((CHILDREN_CPU - cpu0))
   check_records "$TMP/out.jsonl"
-  echo $(((end - start) / 1000000))
+  echo "$(((end - start) / 1000000)) $cpu 0"
 }
 
 run_queue() { # workers [coordinator options...]
-  local workers="$1" start end pids=()
+  local workers="$1" start end pids=() cpu0 redis0
   shift
   local url="redis+unix://$SOCK?job=bench$(now_ns)"
   rm -f "$TMP/out.jsonl"
+  redis0="$(redis_cpu_ms)"
+  children_cpu_ms
+  cpu0="$CHILDREN_CPU"
   start="$(now_ns)"
   node dist/cli/main.js fetch -i "$TMP/urls.txt" -o "$TMP/out.jsonl" --queue "$url" --body none -q "$@" &
   local coordinator=$!
@@ -81,8 +104,11 @@ run_queue() { # workers [coordinator options...]
   wait "$coordinator" || true
   for pid in "${pids[@]}"; do wait "$pid"; done
   end="$(now_ns)"
+  children_cpu_ms
+  local cpu=$((CHILDREN_CPU - cpu0))
+  local redis=$(($(redis_cpu_ms) - redis0))
   check_records "$TMP/out.jsonl"
-  echo $(((end - start) / 1000000))
+  echo "$(((end - start) / 1000000)) $cpu $redis"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -122,16 +148,26 @@ wait "$mem_pid" 2>/dev/null || true
 echo "Redis memory per queued URL ($(head -c 40 "$TMP/urls.txt" | head -n1 | wc -c) chars): $(((after - before) / N)) B"
 echo
 
-declare -A times
+declare -A times cpus redis_cpus
 for round in $(seq "$ROUNDS"); do
-  times[plain]+="$(run_plain) "
-  for w in 1 2 4; do times[w$w]+="$(run_queue "$w") "; done
+  for contender in plain w1 w2 w4; do
+    if [ "$contender" = plain ]; then result="$(run_plain)"; else result="$(run_queue "${contender#w}")"; fi
+    read -r ms cpu redis <<<"$result"
+    times[$contender]+="$ms "
+    cpus[$contender]+="$cpu "
+    redis_cpus[$contender]+="$redis "
+  done
   echo "round $round done" >&2
 done
-plain_ms="$(echo "${times[plain]}" | tr ' ' '\n' | grep . | median)"
-printf '%-28s %8s %10s %8s\n' contender "median ms" "req/s" "x plain"
-printf '%-28s %8s %10.0f %8s\n' "asyncwith fetch (no Redis)" "$plain_ms" "$(echo "$N * 1000 / $plain_ms" | bc -l)" "1.00"
-for w in 1 2 4; do
-  ms="$(echo "${times[w$w]}" | tr ' ' '\n' | grep . | median)"
-  printf '%-28s %8s %10.0f %8.2f\n' "--queue, $w worker(s)" "$ms" "$(echo "$N * 1000 / $ms" | bc -l)" "$(echo "$plain_ms / $ms" | bc -l)"
+med() { echo "$1" | tr ' ' '\n' | grep . | median; }
+plain_ms="$(med "${times[plain]}")"
+echo "CPU: user + sys per 1000 requests, of the node processes (coordinator and workers) and of Redis"
+printf '%-28s %8s %10s %8s %10s %10s\n' contender "median ms" "req/s" "x plain" "CPU ms/1k" "Redis/1k"
+for contender in plain w1 w2 w4; do
+  ms="$(med "${times[$contender]}")"
+  label="asyncwith fetch (no Redis)"
+  [ "$contender" != plain ] && label="--queue, ${contender#w} worker(s)"
+  printf '%-28s %8s %10.0f %8.2f %10.0f %10.0f\n' "$label" "$ms" "$(echo "$N * 1000 / $ms" | bc -l)" \
+    "$(echo "$plain_ms / $ms" | bc -l)" "$(echo "$(med "${cpus[$contender]}") * 1000 / $N" | bc -l)" \
+    "$(echo "$(med "${redis_cpus[$contender]}") * 1000 / $N" | bc -l)"
 done

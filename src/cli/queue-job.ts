@@ -138,15 +138,19 @@ function bytesOf(body: string | Uint8Array): Buffer {
  * @example
  * new HttpClient(workerClientOptions(job, frontier.hostGate()))
  */
-export function workerClientOptions(job: QueueJobOptions, gate: HostGate): HttpClientOptions {
+export function workerClientOptions(
+  job: QueueJobOptions,
+  gate: HostGate | undefined,
+): HttpClientOptions {
   const client: { -readonly [K in keyof HttpClientOptions]: HttpClientOptions[K] } = {
-    hostGate: gate,
     retry: { limit: job.retries },
     maxBodySize: job.maxBody,
     headers: job.headers,
     // As plain fetch: the proxy environment (here, each worker's own) unless told otherwise.
     proxy: job.proxy ?? 'env',
   }
+  // Without one, the client's own gate takes permits without a round trip.
+  if (gate !== undefined) client.hostGate = gate
   if (job.timeout !== false) client.timeout = { total: job.timeout }
   if (job.noProxy != null) client.noProxy = job.noProxy
   if (job.http2 === true) client.http2 = true

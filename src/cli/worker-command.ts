@@ -1,7 +1,7 @@
 // `asyncwith worker URL`: leases lines of a `--queue` job from Redis, fetches them with the
 // job's options, and commits each record; exits 0 once every line of the job has its record.
 import { parseArgs } from 'node:util'
-import { RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
+import { type RecordFormat, RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
 import { type HostGate, HttpClient } from '../http/index.js'
 import { parseDuration } from './args.js'
 import { prepareBodyDir } from './body-files.js'
@@ -29,7 +29,7 @@ at the same path). A worker started before its job waits for it.
 
 Options:
       --concurrency N     requests in flight (default 64)
-      --max-owned N       most lines leased at once (default 4 x concurrency); also the most a
+      --max-owned N       most lines leased at once (default 8 x concurrency); also the most a
                           kill -9 of this worker can make others fetch again
       --lease TIME        how long a leased line survives this worker's silence (default 30s)
       --redis-patience TIME  how long Redis may be unreachable before giving up (default 5m)
@@ -79,43 +79,68 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     )
   }
   const concurrency = wholeNumber('--concurrency', values.concurrency, 64)
-  const maxOwned = wholeNumber('--max-owned', values['max-owned'], 4 * concurrency)
+  // Lines in flight, read ahead, and waiting for their commit's reply: enough that a slow
+  // Redis reply never leaves a fetch slot without a line.
+  const maxOwned = wholeNumber('--max-owned', values['max-owned'], 8 * concurrency)
   const lease = duration('--lease', values.lease, 30_000)
   const patience = duration('--redis-patience', values['redis-patience'], 300_000)
   const say = (text: string): void => {
     if (!values.quiet) io.stderr.write(`asyncwith worker: ${text}\n`)
   }
 
-  const opened = await openJob(positionals[0]!, { lease, patience }, say)
+  // The record format follows the job's body mode, known once the job is read: set below.
+  // (Reopening the frontier with it would cost a second connection at start-up.)
+  let record: RecordFormat = () => {
+    throw new Error('Expected the job to be read before any commit')
+  }
+  const opened = await openJob(
+    positionals[0]!,
+    { lease, patience, record: (item, outcome) => record(item, outcome) },
+    say,
+  )
   if (typeof opened === 'number') return opened
   let frontier = opened
   try {
     let job = await frontier.jobOptions<QueueJobOptions>()
     if (job === undefined) say(`waiting for job '${frontier.job}'`)
+    // Often started beside its coordinator, so poll soon (start-up counts in short jobs), then
+    // back off to once a second for a job that comes later.
+    let poll = 20
     while (job === undefined) {
       if (io.interrupt?.aborted) return 130
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await new Promise((resolve) => setTimeout(resolve, poll))
+      poll = Math.min(poll * 2, 1000)
       job = await frontier.jobOptions<QueueJobOptions>()
     }
-    await frontier.close()
     // Bodies go to the job's directory; a worker that cannot write there (shared storage not
     // mounted on this machine) stops now, before it takes any line.
     if (job.bodyDir != null) prepareBodyDir(job.bodyDir)
-    // Reopen with the job's record format (its body mode is only known now).
-    frontier = await RedisFrontier.open(positionals[0]!, {
-      lease,
-      patience,
-      record: queueRecord(job.body, job.bodyDir),
-      consumer: frontier.consumer,
-      ...(job.ordered === true ? { maxUncollected: ORDERED_BACKLOG } : {}),
-    })
+    record = queueRecord(job.body, job.bodyDir)
+    if (job.ordered === true) {
+      // An ordered job keeps a smaller backlog of records waiting for the coordinator, which
+      // is fixed when the frontier opens: reopen with it (the only job that pays a second
+      // connection at start-up).
+      await frontier.close()
+      frontier = await RedisFrontier.open(positionals[0]!, {
+        lease,
+        patience,
+        record: (item, outcome) => record(item, outcome),
+        consumer: frontier.consumer,
+        maxUncollected: ORDERED_BACKLOG,
+      })
+    }
     say(`working on '${frontier.job}' as ${frontier.consumer}`)
-    const gate = frontier.hostGate({
-      ...(job.perHost === null ? {} : { perHost: job.perHost }),
-      ...(job.rate === null ? {} : { rate: job.rate }),
-      // A permit must outlive any attempt, so a worker cut off from Redis cannot overrun a host.
-      permitLease: Math.max(lease, job.timeout === false ? 60_000 : job.timeout) + 5000,
-    })
+    // Without a limit there is nothing to share: the client's own gate then takes permits
+    // without a promise or a signal per attempt, as plain `fetch` does (no Redis round trip).
+    const gate =
+      job.perHost === null && job.rate === null
+        ? undefined
+        : frontier.hostGate({
+            ...(job.perHost === null ? {} : { perHost: job.perHost }),
+            ...(job.rate === null ? {} : { rate: job.rate }),
+            // A permit must outlive any attempt, so a worker cut off from Redis cannot overrun a host.
+            permitLease: Math.max(lease, job.timeout === false ? 60_000 : job.timeout) + 5000,
+          })
     // The gate is asked before every attempt: first try, each retry, each redirect hop.
     const client = openWorkerClient(job, gate)
     const request = workerRequestOptions(job)
@@ -161,7 +186,7 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
 }
 
 /** The worker's client; a proxy environment it cannot use (`HTTPS_PROXY=ftp://…`) is a usage error. */
-function openWorkerClient(job: QueueJobOptions, gate: HostGate): HttpClient {
+function openWorkerClient(job: QueueJobOptions, gate: HostGate | undefined): HttpClient {
   try {
     return new HttpClient(workerClientOptions(job, gate))
   } catch (error) {

@@ -1,10 +1,20 @@
-// The collector's side: the job's records in batches, acked (XACK + XDEL) after a durable write.
+// The collector's side: the job's records in batches, acked after a durable write.
+//
+// It reads with XRANGE from a cursor, not through a consumer group: a read then changes
+// nothing in Redis (no pending entry, nothing for the AOF, so no fsync of its own with
+// `appendfsync always`), and a read whose reply was lost is simply sent again. Deleting a
+// record is its ack, so a record stays in the stream until its batch is acked, and a restarted
+// collector starts again from the first record still there (design §6.5; the coordinator
+// skips the lines its file already has). Records are deleted with one XTRIM MINID up to the
+// last acked batch, which costs Redis far less than an XDEL of each id.
 import { sleep } from '../_internal/sleep.js'
 import type { Connection } from './_connection.js'
-import { COLLECTOR, type JobKeys } from './_keys.js'
-import { COLLECTED } from './_scripts.js'
-import { ensureGroups, readGroup } from './_streams.js'
+import type { JobKeys } from './_keys.js'
+import { pairs } from './_streams.js'
 import type { ResultBatch } from './redis-frontier.js'
+
+/** How long records may gather after a short batch, in ms. */
+const GATHER_MS = 20
 
 /** Yields record batches until every line has its record and all were acked. */
 export async function* collect(
@@ -14,49 +24,46 @@ export async function* collect(
 ): AsyncGenerator<ResultBatch, void, undefined> {
   const size = options.batch ?? 1000
   const signal = options.signal
-  await ensureGroups(connection, keys)
-  connection.waitForGroups = true
-  // After a failed call (and at start) re-read our own pending list first: a read may have
-  // run with its reply lost (design §6.5).
-  let reread = true
-  let cursor = '0'
-  let seenFailures = connection.failures
+  // `-` is the first record; then `(id`, the records after the last one read.
+  let cursor = '-'
+  let idle = 0
+  // Batches yielded and not yet deleted, oldest first. Acking one deletes the records up to
+  // the newest batch that has no unacked batch before it: a trim never takes a record whose
+  // batch was not acked.
+  const unacked: { readonly last: string; acked: boolean }[] = []
   for (;;) {
     if (signal?.aborted) return
-    if (connection.failures !== seenFailures) {
-      seenFailures = connection.failures
-      reread = true
-      cursor = '0'
-    }
-    const entries = await readGroup(
-      connection,
-      COLLECTOR,
-      COLLECTOR,
+    const entries = await connection.call<[string, string[]][]>([
+      'XRANGE',
       keys.out,
-      size,
-      reread ? cursor : '>',
-      false,
-    )
-    if (reread) {
-      const last = entries.at(-1)
-      if (entries.length < size || last === undefined) {
-        reread = false
-        cursor = '0'
-      } else cursor = last.id
-    }
-    const ids = entries.map((entry) => entry.id)
-    const records = entries
-      .filter((entry) => !entry.deleted)
-      .map((entry) => ({ line: Number(entry.fields.l), json: entry.fields.r ?? '' }))
-    const ack = async (): Promise<void> => {
-      if (ids.length > 0) await connection.run(COLLECTED, [keys.out], [COLLECTOR, ...ids])
-    }
-    if (records.length > 0) {
+      cursor,
+      '+',
+      'COUNT',
+      String(size),
+    ])
+    const last = entries.at(-1)
+    if (last !== undefined) {
+      cursor = `(${last[0]}`
+      const records = entries.map(([, flat]) => {
+        const fields = pairs(flat)
+        return { line: Number(fields.l), json: fields.r ?? '' }
+      })
+      const batch = { last: last[0], acked: false }
+      unacked.push(batch)
+      const ack = async (): Promise<void> => {
+        batch.acked = true
+        let upTo: string | undefined
+        while (unacked[0]?.acked) upTo = unacked.shift()!.last
+        // Every record up to upTo was read by this collector and acked: ids only grow.
+        if (upTo !== undefined) await connection.call(['XTRIM', keys.out, 'MINID', nextId(upTo)])
+      }
       yield { records, ack }
+      // A short batch means the stream is drained: let records gather a moment, so neither
+      // Redis nor the consumer's disk sees a call or an fsync per few records.
+      idle = 0
+      if (records.length < size) await sleep(GATHER_MS, undefined)
       continue
     }
-    await ack()
-    if (reread) continue
     const [eof, count, done] = await connection.call<(string | null)[]>([
       'HMGET',
       keys.meta,
@@ -67,6 +74,14 @@ export async function* collect(
     if (eof === '1' && Number(done ?? 0) >= Number(count ?? 0)) {
       if ((await connection.call<number>(['XLEN', keys.out])) === 0) return
     }
-    await sleep(30 + Math.random() * 40, undefined)
+    // Soon after records came (the last of a job is a moment behind), then every 30-70 ms.
+    idle = Math.min(idle * 2 || GATHER_MS, 50)
+    await sleep(idle * (0.6 + Math.random() * 0.8), undefined)
   }
+}
+
+/** The smallest stream id after `id` (`ms-seq`). */
+function nextId(id: string): string {
+  const dash = id.indexOf('-')
+  return `${id.slice(0, dash)}-${BigInt(id.slice(dash + 1)) + 1n}`
 }

@@ -9,8 +9,23 @@ import type { Leases } from './_leases.js'
 import { COMMIT } from './_scripts.js'
 import type { RecordFormat } from './redis-frontier.js'
 
-/** Commit batches sent and not yet answered, at most. */
-const MAX_BATCHES_IN_FLIGHT = 4
+/**
+ * Commit batches sent and not yet answered before outcomes wait for a reply: they then go
+ * together, so the slower Redis answers (with `appendfsync always` it fsyncs once per
+ * event-loop turn that wrote), the larger and fewer the batches, and the fewer scripts and
+ * fsyncs per line. Two keep one batch filling while the other is answered.
+ */
+const MAX_BATCHES_IN_FLIGHT = 2
+
+/**
+ * Full batches (`commitBatch` outcomes) sent and not yet answered, at most, before `commit`
+ * waits: Redis runs batches that arrive together in one turn, with one fsync, so a few more in
+ * flight cost it little, while a wait here stops the caller's fetches.
+ */
+const MAX_FULL_BATCHES_IN_FLIGHT = 4
+
+/** How long a first buffered outcome waits for others before its batch is sent, in ms. */
+const GATHER_MS = 5
 
 export class Committer {
   readonly #connection: Connection
@@ -75,11 +90,14 @@ export class Committer {
     this.#batchIds.push(item.id)
     this.committed++
     if (this.#batchIds.length >= this.#commitBatch) {
-      this.#send()
       // Batches are independent and idempotent: a few may be in flight at once.
-      if (this.sending.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(this.sending)
+      while (this.sending.size >= MAX_FULL_BATCHES_IN_FLIGHT) await Promise.race(this.sending)
       if (leases.fatal !== undefined) throw leases.fatal
-    } else this.#flushTimer ??= setTimeout(() => this.#send(), 5)
+      this.#send()
+    } else if (this.sending.size < MAX_BATCHES_IN_FLIGHT) {
+      this.#flushTimer ??= setTimeout(() => this.#send(), GATHER_MS)
+    }
+    // Else the next reply sends what gathered meanwhile.
   }
 
   /** Sends the commits still buffered, and waits for every batch sent. */
@@ -112,7 +130,10 @@ export class Committer {
         },
         (error: unknown) => leases.fail(error),
       )
-      .finally(() => this.sending.delete(sending))
+      .finally(() => {
+        this.sending.delete(sending)
+        if (this.#flushTimer === undefined && this.#batchIds.length > 0) this.#send()
+      })
     this.sending.add(sending)
   }
 }

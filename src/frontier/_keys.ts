@@ -24,6 +24,5 @@ export function hostKeys(host: string): { readonly conc: string; readonly rate: 
   return { conc: `aw:rl:{${host}}:conc`, rate: `aw:rl:{${host}}:rate` }
 }
 
-/** The consumer group that leases input lines, and the one that collects records. */
+/** The consumer group that leases input lines. */
 export const WORKERS = 'workers'
-export const COLLECTOR = 'collector'

@@ -71,6 +71,7 @@ export class LeaseSource {
     let lastJanitor = Date.now()
     let lastCheck = 0
     let idleUntil = 0
+    let idle = 0
     let gating = 0
     let uncollectedCheck = 0
     let backlogged = false
@@ -96,7 +97,8 @@ export class LeaseSource {
         })
       }
       leases.owned.set(entry.id, item)
-      const host = item.problem === undefined ? hostOf(item.text) : undefined
+      // Parsing the URL costs an allocation per line: only a gate needs the host.
+      const host = gate === undefined || item.problem !== undefined ? undefined : hostOf(item.text)
       if (gate === undefined || host === undefined) {
         leases.ready.push(item)
         return
@@ -135,11 +137,12 @@ export class LeaseSource {
         reread = true
         pelCursor = '0'
       }
-      const read = (id: string, noack: boolean): Promise<Entry[]> =>
-        readGroup(connection, WORKERS, this.#consumer, keys.in, room, id, noack)
-      let entries: Entry[]
+      const read = (id: string, count: number, noack: boolean): Promise<Entry[]> =>
+        readGroup(connection, WORKERS, this.#consumer, keys.in, count, id, noack)
+      let entries: Entry[] = []
+      let claimed = 0
       if (reread) {
-        entries = await read(pelCursor, false)
+        entries = await read(pelCursor, room, false)
         const last = entries.at(-1)
         if (entries.length < room || last === undefined) {
           reread = false
@@ -148,35 +151,41 @@ export class LeaseSource {
         const gone = entries.filter((entry) => entry.deleted).map((entry) => entry.id)
         if (gone.length > 0) await connection.call(['XACK', keys.in, WORKERS, ...gone])
         entries = entries.filter((entry) => !entry.deleted)
-      } else if (backlogged) {
-        // No new lines while the collector is behind, but dead workers' lines are still
-        // taken over below: the one it waits for (an ordered collector) may be among them.
-        entries = []
+        // Our own list is read: new lines next, now rather than after an idle poll.
+        if (!reread && entries.length === 0) return 'got'
       } else {
-        entries = await read('>', FAULT === 'ack-on-read')
+        // Dead workers' lines first, every lease/2: they are the job's oldest, and a worker
+        // kept full by its read-ahead would otherwise leave them until the input runs dry.
+        if (now - lastClaim >= this.#lease / 2) {
+          lastClaim = now
+          claimed = await claim(Math.min(room, 1000))
+        }
+        // No new lines while the collector is behind; dead workers' lines are still taken
+        // over above: the one it waits for (an ordered collector) may be among them.
+        const left = maxOwned - leases.owned.size
+        if (left > 0 && !backlogged) entries = await read('>', left, FAULT === 'ack-on-read')
       }
       for (const entry of entries) take(entry, 1)
-      // Take over dead workers' lines every lease/2, within the room left.
-      const left = maxOwned - leases.owned.size
-      if (left > 0 && now - lastClaim >= this.#lease / 2) {
-        lastClaim = now
-        const [cursor, claimed] = await connection.run<[string, [string, string[], number][]]>(
-          CLAIM,
-          [keys.in],
-          [WORKERS, this.#consumer, this.#lease, Math.min(left, 1000), claimCursor],
-        )
-        claimCursor = cursor
-        for (const [id, fields, deliveries] of claimed) {
-          leases.stats.claimed++
-          take({ id, fields: pairs(fields), deleted: false }, deliveries)
-        }
-        if (claimed.length > 0) return 'got'
-      }
       if (now - lastJanitor >= 60_000) {
         lastJanitor = now
         await this.#forgetDeadConsumers()
       }
-      return entries.length > 0 ? 'got' : 'empty'
+      return entries.length > 0 || claimed > 0 ? 'got' : 'empty'
+    }
+
+    /** Takes over up to `count` lines idle for a lease (their worker died); resolves to how many. */
+    const claim = async (count: number): Promise<number> => {
+      const [cursor, claimed] = await connection.run<[string, [string, string[], number][]]>(
+        CLAIM,
+        [keys.in],
+        [WORKERS, this.#consumer, this.#lease, count, claimCursor],
+      )
+      claimCursor = cursor
+      for (const [id, fields, deliveries] of claimed) {
+        leases.stats.claimed++
+        take({ id, fields: pairs(fields), deleted: false }, deliveries)
+      }
+      return claimed.length
     }
 
     const renew = async (): Promise<void> => {
@@ -215,6 +224,32 @@ export class LeaseSource {
       }, this.#lease / 3)
     }
 
+    // One pull at a time, whether the source waits for it or reads ahead.
+    type Pulled = 'got' | 'full' | 'empty'
+    let pulling: Promise<Pulled> | undefined
+    const lowWater = Math.max(1, Math.floor(maxOwned / 4))
+    const pullOnce = (): Promise<Pulled> => {
+      pulling ??= pull().then(
+        (pulled) => {
+          pulling = undefined
+          if (pulled === 'got') idle = 0
+          else if (pulled === 'empty') {
+            // Nothing to lease: poll again soon, with jitter, so workers do not move in step;
+            // first after a few ms (a job just starting, its producer a moment behind), then
+            // backing off to 50-150 ms.
+            idle = Math.min(idle * 2 || 5, 100)
+            idleUntil = Date.now() + idle * (0.5 + Math.random())
+          }
+          return pulled
+        },
+        (error: unknown) => {
+          pulling = undefined
+          throw error
+        },
+      )
+      return pulling
+    }
+
     const finish = (): IteratorResult<string | null> => {
       this.#stop.abort()
       this.#open = false
@@ -233,6 +268,15 @@ export class LeaseSource {
           if (item !== undefined) {
             const index = leases.nextIndex++
             leases.byIndex.set(index, item)
+            // Read ahead, so a free fetch slot never waits a Redis round trip for its line.
+            if (leases.ready.length < lowWater && pulling === undefined) {
+              if (Date.now() >= idleUntil) {
+                pullOnce().then(
+                  () => leases.wake(),
+                  (error: unknown) => leases.fail(error),
+                )
+              }
+            }
             return { done: false, value: item.problem === undefined ? item.text : null }
           }
           const now = Date.now()
@@ -249,9 +293,9 @@ export class LeaseSource {
           }
           if (complete) return finish()
           if (now >= idleUntil) {
-            let pulled: 'got' | 'full' | 'empty'
+            let pulled: Pulled
             try {
-              pulled = await pull()
+              pulled = await pullOnce()
             } catch (error) {
               leases.fail(error)
               continue
@@ -262,8 +306,6 @@ export class LeaseSource {
               await leases.nap(100)
               continue
             }
-            // Nothing to lease: poll again soon, with jitter, so workers do not move in step.
-            idleUntil = Date.now() + 50 + Math.random() * 100
           }
           await leases.nap(Math.max(5, idleUntil - Date.now()))
         }

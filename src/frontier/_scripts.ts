@@ -76,13 +76,14 @@ return lost`,
  * `id TAB line TAB kind TAB counters TAB record`. kind 'e' is an error outcome: dropped unless
  * this consumer still owns the entry, so a zombie's timeouts never beat a healthy fetch
  * (design §6.6). A line whose bit is already set is a duplicate: acked, not written (first
- * writer wins). Replies { written, duplicates, fenced }.
+ * writer wins). The input entries of the batch are acked and deleted together at the end, in
+ * the same script, so still atomically with their records. Replies { written, duplicates, fenced }.
  */
 export const COMMIT = script(
   'commit',
   `-- No group (Redis lost it): fail before any write, so a retry later redoes the whole batch.
 redis.call('XPENDING', KEYS[1], ARGV[1])
-local written, dups, fenced, counts = 0, 0, 0, {}
+local written, dups, fenced, counts, acked = 0, 0, 0, {}, {}
 local data, pos = ARGV[4], 1
 while pos <= #data do
   local nl = string.find(data, '\\n', pos, true)
@@ -111,28 +112,23 @@ while pos <= #data do
     else
       dups = dups + 1
     end
-    redis.call('XACK', KEYS[1], ARGV[1], id)
-    redis.call('XDEL', KEYS[1], id)
+    acked[#acked + 1] = id
   else
     fenced = fenced + 1
   end
+end
+-- One XACK and one XDEL for the whole batch: a call per id cost more than the rest of the
+-- script together (and each went to the AOF on its own).
+for i = 1, #acked, 500 do
+  local last = math.min(i + 499, #acked)
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(acked, i, last))
+  redis.call('XDEL', KEYS[1], unpack(acked, i, last))
 end
 for field, n in pairs(counts) do redis.call('HINCRBY', KEYS[4], field, n) end
 if written > 0 then redis.call('HINCRBY', KEYS[4], 'done', written) end
 if dups > 0 then redis.call('HINCRBY', KEYS[4], 'dups', dups) end
 if fenced > 0 then redis.call('HINCRBY', KEYS[4], 'fenced', fenced) end
 return { written, dups, fenced }`,
-)
-
-/** KEYS: out. ARGV: group, ids… Acks and deletes collected records in one step. */
-export const COLLECTED = script(
-  'collected',
-  `for i = 2, #ARGV, 500 do
-  local last = math.min(i + 499, #ARGV)
-  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, last))
-  redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
-end
-return #ARGV - 1`,
 )
 
 /**

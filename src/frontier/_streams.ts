@@ -1,7 +1,7 @@
 // Reading the job's streams through a consumer group, and creating those groups.
 import { ErrorReply } from '@redis/client'
 import type { Connection } from './_connection.js'
-import { COLLECTOR, type JobKeys, WORKERS } from './_keys.js'
+import { type JobKeys, WORKERS } from './_keys.js'
 
 /** A stream entry as XREADGROUP returns it; `deleted` when its id is pending but XDEL'd. */
 export interface Entry {
@@ -39,16 +39,14 @@ export async function readGroup(
   }))
 }
 
-/** Creates the workers' group on the input and the collector's on the output, if missing. */
+/**
+ * Creates the workers' group on the input, if missing. (The collector reads the records
+ * without a group: see _collector.ts.)
+ */
 export async function ensureGroups(connection: Connection, keys: JobKeys): Promise<void> {
-  for (const [key, group] of [
-    [keys.in, WORKERS],
-    [keys.out, COLLECTOR],
-  ] as const) {
-    try {
-      await connection.call(['XGROUP', 'CREATE', key, group, '0', 'MKSTREAM'])
-    } catch (error) {
-      if (!(error instanceof ErrorReply && error.message.startsWith('BUSYGROUP'))) throw error
-    }
+  try {
+    await connection.call(['XGROUP', 'CREATE', keys.in, WORKERS, '0', 'MKSTREAM'])
+  } catch (error) {
+    if (!(error instanceof ErrorReply && error.message.startsWith('BUSYGROUP'))) throw error
   }
 }

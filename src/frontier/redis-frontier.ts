@@ -52,7 +52,11 @@ export interface RedisFrontierOptions {
   readonly maxUncollected?: number
   /** Deliveries after which a line is recorded as `ASYNCWITH_POISON`, unfetched. @defaultValue 5 */
   readonly poisonAfter?: number
-  /** Outcomes per commit script. @defaultValue 64 */
+  /**
+   * Outcomes per commit script, at most. Batches are sent as soon as fewer than two are
+   * unanswered, so they stay small while Redis answers fast and grow up to this when it lags.
+   * @defaultValue 256
+   */
   readonly commitBatch?: number
   /**
    * How often a worker (a frontier whose {@link RedisFrontier.source} ran) reports its rate
@@ -67,7 +71,10 @@ export interface RedisFrontierOptions {
 /** A batch of collected records; ack it once it is durably stored. */
 export interface ResultBatch {
   readonly records: readonly { readonly line: number; readonly json: string }[]
-  /** Acks and deletes these records in Redis: call it after your write is durable. */
+  /**
+   * Acks these records, and deletes them from Redis once every earlier batch is acked too:
+   * call it after your write is durable.
+   */
   ack(): Promise<void>
 }
 
@@ -129,7 +136,7 @@ export class RedisFrontier implements AsyncDisposable {
       consumer,
       this.#leases,
       options.record ?? defaultRecord,
-      options.commitBatch ?? 64,
+      options.commitBatch ?? 256,
     )
     this.#report = new WorkerReport(
       connection,
