@@ -10,7 +10,7 @@
 import { sleep } from '../_internal/sleep.js'
 import type { Connection } from './_connection.js'
 import type { JobKeys } from './_keys.js'
-import { pairs } from './_streams.js'
+import { isJobDone, pairs } from './_streams.js'
 import type { ResultBatch } from './redis-frontier.js'
 
 /** How long records may gather after a short batch, in ms. */
@@ -64,14 +64,7 @@ export async function* collect(
       if (records.length < size) await sleep(GATHER_MS, undefined)
       continue
     }
-    const [eof, count, done] = await connection.call<(string | null)[]>([
-      'HMGET',
-      keys.meta,
-      'eof',
-      'count',
-      'done',
-    ])
-    if (eof === '1' && Number(done ?? 0) >= Number(count ?? 0)) {
+    if (await isJobDone(connection, keys)) {
       if ((await connection.call<number>(['XLEN', keys.out])) === 0) return
     }
     // Soon after records came (the last of a job is a moment behind), then every 30-70 ms.

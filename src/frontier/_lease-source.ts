@@ -8,7 +8,7 @@ import { FAULT } from './_fault.js'
 import { type JobKeys, WORKERS } from './_keys.js'
 import type { Leases, Owned } from './_leases.js'
 import { CLAIM, RENEW } from './_scripts.js'
-import { type Entry, pairs, readGroup } from './_streams.js'
+import { type Entry, isJobDone, pairs, readGroup } from './_streams.js'
 
 export interface LeaseSourceOptions {
   readonly lease: number
@@ -282,14 +282,7 @@ export class LeaseSource {
           const now = Date.now()
           if (!complete && now >= lastCheck + 250 && leases.owned.size === 0 && gating === 0) {
             lastCheck = now
-            const [eof, count, done] = await connection.call<(string | null)[]>([
-              'HMGET',
-              keys.meta,
-              'eof',
-              'count',
-              'done',
-            ])
-            complete = eof === '1' && Number(done ?? 0) >= Number(count ?? 0)
+            complete = await isJobDone(connection, keys)
           }
           if (complete) return finish()
           if (now >= idleUntil) {

@@ -1,4 +1,5 @@
-// Reading the job's streams through a consumer group, and creating those groups.
+// Reading the job's streams through a consumer group, creating those groups, and asking
+// whether the job is done.
 import { ErrorReply } from '@redis/client'
 import type { Connection } from './_connection.js'
 import { type JobKeys, WORKERS } from './_keys.js'
@@ -15,6 +16,18 @@ export function pairs(flat: readonly string[]): Record<string, string> {
   const fields: Record<string, string> = {}
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!
   return fields
+}
+
+/** Every line of the job has its record: the input is all in (`eof`) and `done` reached `count`. */
+export async function isJobDone(connection: Connection, keys: JobKeys): Promise<boolean> {
+  const [eof, count, done] = await connection.call<(string | null)[]>([
+    'HMGET',
+    keys.meta,
+    'eof',
+    'count',
+    'done',
+  ])
+  return eof === '1' && Number(done ?? 0) >= Number(count ?? 0)
 }
 
 /** XREADGROUP of up to `count` entries after `id` (`>` for new ones, else own pending list). */
