@@ -11,30 +11,7 @@
 import { describe, expect, it } from 'vitest'
 import { withContext } from '../../src/context/index.js'
 import { type Permit, Semaphore, sleep, TaskGroup } from '../../src/task/index.js'
-
-async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('Expected a rejection, but the promise resolved')
-}
-
-/** asyncio.sleep(0): let every ready continuation run. */
-async function tick(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve))
-}
-
-/** Tracks whether a promise settled, as Task.done() does. */
-function track<T>(promise: Promise<T>): { promise: Promise<T>; done: () => boolean } {
-  let done = false
-  const settle = () => {
-    done = true
-  }
-  promise.then(settle, settle)
-  return { promise, done: () => done }
-}
+import { rejectionOf, tick, track } from '../_helpers/asyncio.js'
 
 /** A semaphore of `permits` whose permits are all held: asyncio's Semaphore(0) plus releases. */
 function heldSemaphore(permits: number): { sem: Semaphore; held: Permit[] } {

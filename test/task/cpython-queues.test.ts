@@ -27,30 +27,7 @@ import {
   TimeoutError,
   timeout,
 } from '../../src/task/index.js'
-
-async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('Expected a rejection, but the promise resolved')
-}
-
-/** asyncio.sleep(0): let every ready continuation run. */
-async function tick(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve))
-}
-
-/** Tracks whether a promise settled, as Task.done() does. */
-function track<T>(promise: Promise<T>): { promise: Promise<T>; done: () => boolean } {
-  let done = false
-  const settle = () => {
-    done = true
-  }
-  promise.then(settle, settle)
-  return { promise, done: () => done }
-}
+import { rejectionOf, tick, track } from '../_helpers/asyncio.js'
 
 function thrownBy(fn: () => unknown): unknown {
   try {

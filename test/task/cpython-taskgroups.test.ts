@@ -13,15 +13,7 @@
 import { describe, expect, it } from 'vitest'
 import { withContext } from '../../src/context/index.js'
 import { isTaskGroupError, sleep, type Task, TaskGroup } from '../../src/task/index.js'
-
-async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('Expected a rejection, but the promise resolved')
-}
+import { rejectionOf } from '../_helpers/asyncio.js'
 
 class MyExc extends Error {
   override name = 'MyExc'

@@ -22,15 +22,7 @@ import {
   type TimeoutScope,
   timeout,
 } from '../../src/task/index.js'
-
-async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('Expected a rejection, but the promise resolved')
-}
+import { rejectionOf } from '../_helpers/asyncio.js'
 
 function busyWait(ms: number): void {
   const end = Date.now() + ms
