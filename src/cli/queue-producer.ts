@@ -3,7 +3,7 @@
 // `produced` gone back (RedisLostWritesError), or, once it is done, a new Redis `run_id` shows
 // a restart and the job has fewer lines than it enqueued. The job's options are stored again
 // first, in case Redis lost the whole job.
-import { setTimeout as sleep } from 'node:timers/promises'
+import { sleep } from '../_internal/sleep.js'
 import { type RedisFrontier, RedisLostWritesError } from '../frontier/index.js'
 import type { InputEntry, InputSource } from './input.js'
 import type { QueueJobOptions } from './queue-job.js'
@@ -54,7 +54,7 @@ export async function startQueueProducer(
   let runId = await frontier.redisRunId()
   const watching = (async () => {
     while (!stopped.signal.aborted) {
-      await sleep(WATCH_EVERY_MS, undefined, { signal: stopped.signal })
+      await sleep(WATCH_EVERY_MS, stopped.signal)
       const now = await frontier.redisRunId()
       if (now === runId) continue
       runId = now

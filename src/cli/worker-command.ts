@@ -1,6 +1,8 @@
 // `asyncwith worker URL`: leases lines of a `--queue` job from Redis, fetches them with the
 // job's options, and commits each record; exits 0 once every line of the job has its record.
+
 import { parseArgs } from 'node:util'
+import { sleep } from '../_internal/sleep.js'
 import { type RecordFormat, RedisFrontier, RedisUnavailableError } from '../frontier/index.js'
 import { type HostGate, HttpClient } from '../http/index.js'
 import { parseDuration } from './args.js'
@@ -108,7 +110,7 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
     let poll = 20
     while (job === undefined) {
       if (io.interrupt?.aborted) return 130
-      await new Promise((resolve) => setTimeout(resolve, poll))
+      await sleep(poll, undefined)
       poll = Math.min(poll * 2, 1000)
       job = await frontier.jobOptions<QueueJobOptions>()
     }
@@ -164,7 +166,7 @@ export async function runWorker(args: readonly string[], io: WorkerIo): Promise<
         }
         if (io.interrupt?.aborted) return 130
         if (!values.follow) break
-        await new Promise((resolve) => setTimeout(resolve, 1000))
+        await sleep(1000, undefined)
       }
       const { written, duplicates, fenced, claimed } = frontier.stats
       say(

@@ -1,8 +1,10 @@
 // One Redis connection with the frontier's failure policy: every call is retried with backoff
 // while Redis is down, restarting or loading its AOF, until `patience` runs out. Calls are only
 // ever safe to retry because every frontier write is idempotent (see _scripts.ts).
+
 import { createHash } from 'node:crypto'
 import { ErrorReply, RedisClient } from '@redis/client'
+import { sleep } from '../_internal/sleep.js'
 import { RedisUnavailableError } from './errors.js'
 import type { JobAddress } from './job-url.js'
 
@@ -147,7 +149,7 @@ export class Connection {
             { cause: error },
           )
         }
-        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())))
+        await sleep(delay * (0.5 + Math.random()), undefined)
         delay = Math.min(delay * 2, 1000)
       }
     }
