@@ -5,12 +5,13 @@ import { onAbort } from '../_internal/on-abort.js'
 import { sleep } from '../task/index.js'
 import { classifyError, isStaleConnection } from './_classify.js'
 import { type Decision, decide } from './_decide.js'
+import { Exchange, type ExchangeOwner } from './_exchange.js'
 import type { ResolvedRedirect, ResolvedTimeouts } from './_options.js'
 import type { Permits } from './_permits.js'
 import { proxyErrorOf } from './_proxy-agent.js'
 import { type HopRequest, locationFromHeader, nextHop } from './_redirect.js'
 import type { RetrySettings } from './_retry.js'
-import { Exchange, type ExchangeOwner, type Transport } from './_transport.js'
+import type { Transport } from './_transport.js'
 import {
   type HttpHeaders,
   HttpStatusError,

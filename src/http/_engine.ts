@@ -9,6 +9,7 @@ import { WaiterList } from '../_internal/waiter-list.js'
 import { discardBody } from './_body.js'
 import { type BodyReader, Call, type CallHost, type Prepared, type Template } from './_call.js'
 import { classifyError } from './_classify.js'
+import type { Exchange } from './_exchange.js'
 import { resolveHttp2 } from './_network.js'
 import {
   type ResolvedRedirect,
@@ -22,7 +23,7 @@ import {
 import type { Permits } from './_permits.js'
 import type { DecompressSettings } from './_response-init.js'
 import type { RetrySettings } from './_retry.js'
-import type { Exchange, Transport } from './_transport.js'
+import type { Transport } from './_transport.js'
 import { ClientClosedError, InvalidRequestError, InvalidUrlError } from './errors.js'
 import { HttpResponse } from './http-response.js'
 import type { RequestOptions } from './request-options.js'

@@ -4,8 +4,8 @@ import * as zlib from 'node:zlib'
 import { Agent, type Dispatcher } from 'undici'
 import { afterAll, afterEach, beforeEach, describe, expect, it, type Mock, vi } from 'vitest'
 import type { ResponseBody } from '../../src/http/_body.js'
+import { Exchange, type ExchangeOwner } from '../../src/http/_exchange.js'
 import type { DecompressSettings } from '../../src/http/_response-init.js'
-import { Exchange, type ExchangeOwner } from '../../src/http/_transport.js'
 import {
   BodySizeError,
   ConnectionError,
